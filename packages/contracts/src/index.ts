@@ -1,0 +1,1 @@
+export { isSluiceError, SluiceError } from './errors.ts'
