@@ -1,1 +1,2 @@
 export { isSluiceError, SluiceError } from './errors.ts'
+export type { Label } from './labels.ts'

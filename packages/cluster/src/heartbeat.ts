@@ -1,0 +1,64 @@
+import { MEMBER_STATES, type MemberState } from './member.ts'
+
+/**
+ * What every node publishes on the membership topic each heartbeat interval. `seq` grows by one per
+ * heartbeat within a generation, so a heartbeat that gossip delivers late (through a relay, after a
+ * newer one came direct) is recognised and cannot undo a newer state such as `leaving`. `addrs` are
+ * the node's multiaddrs, so that a node that joined through one member can dial all the others.
+ */
+export interface Heartbeat {
+  cluster: string
+  id: string
+  name: string
+  dataUrl: string
+  state: MemberState
+  generation: number
+  seq: number
+  addrs: string[]
+}
+
+/** Heartbeats are a few hundred bytes; anything much larger is not one of ours. */
+export const MAX_HEARTBEAT_BYTES = 16 * 1024
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+export function encodeHeartbeat(hb: Heartbeat): Uint8Array {
+  return encoder.encode(JSON.stringify(hb))
+}
+
+/** The heartbeat in `data`, or undefined when it is not a well-formed one (it is then ignored and counted). */
+export function decodeHeartbeat(data: Uint8Array): Heartbeat | undefined {
+  if (data.byteLength > MAX_HEARTBEAT_BYTES) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(decoder.decode(data))
+  } catch {
+    return undefined
+  }
+  if (typeof value !== 'object' || value === null) return undefined
+  const v = value as Record<string, unknown>
+  if (
+    typeof v.cluster !== 'string' ||
+    typeof v.id !== 'string' ||
+    typeof v.name !== 'string' ||
+    typeof v.dataUrl !== 'string' ||
+    !MEMBER_STATES.includes(v.state as MemberState) ||
+    !Number.isSafeInteger(v.generation) ||
+    !Number.isSafeInteger(v.seq) ||
+    !Array.isArray(v.addrs) ||
+    !v.addrs.every((a) => typeof a === 'string')
+  ) {
+    return undefined
+  }
+  return {
+    cluster: v.cluster,
+    id: v.id,
+    name: v.name,
+    dataUrl: v.dataUrl,
+    state: v.state as MemberState,
+    generation: v.generation as number,
+    seq: v.seq as number,
+    addrs: v.addrs as string[],
+  }
+}

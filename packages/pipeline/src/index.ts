@@ -1,0 +1,9 @@
+/**
+ * @sluice/pipeline: the worker-pool stages of a metrics push — snappy decode, split by series owner,
+ * relabel, re-encode per sink shard — on piscina threads.
+ */
+export { PipelineBusyError, PipelineClosedError, PipelineTaskError } from './errors.ts'
+export { MetricsPipeline, type MetricsPipelineOptions } from './pipeline.ts'
+export type { MainStage, PushJob, PushOwnership, RelabelStage, SinkStage, StagePlan } from './plan.ts'
+export { MainOutput, PushOutput, PushResult, RemoteOutput } from './result.ts'
+export { PushRunner, type RunnerOptions } from './run-push.ts'

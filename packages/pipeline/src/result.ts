@@ -1,0 +1,79 @@
+/** The series of one push that one sink keeps on one WAL shard. */
+export class PushOutput {
+  readonly sinkId: string
+  readonly shard: number
+  /** An uncompressed remote-write 1.0 WriteRequest, in its own ArrayBuffer. */
+  readonly payload: Uint8Array
+  readonly series: number
+  readonly samples: number
+
+  constructor(sinkId: string, shard: number, payload: Uint8Array, series: number, samples: number) {
+    this.sinkId = sinkId
+    this.shard = shard
+    this.payload = payload
+    this.series = series
+    this.samples = samples
+  }
+}
+
+/** Everything of one push that reached a receiver running on the main thread. */
+export class MainOutput {
+  readonly id: string
+  /** An uncompressed remote-write 1.0 WriteRequest, in its own ArrayBuffer. */
+  readonly payload: Uint8Array
+  readonly series: number
+  readonly samples: number
+
+  constructor(id: string, payload: Uint8Array, series: number, samples: number) {
+    this.id = id
+    this.payload = payload
+    this.series = series
+    this.samples = samples
+  }
+}
+
+/** The series of one push that another cluster member owns, untouched by the plan, to forward to it. */
+export class RemoteOutput {
+  /** Index of the owner in the ownership table. */
+  readonly ownerIndex: number
+  /** An uncompressed remote-write 1.0 WriteRequest, in its own ArrayBuffer. */
+  readonly payload: Uint8Array
+  readonly series: number
+  readonly samples: number
+
+  constructor(ownerIndex: number, payload: Uint8Array, series: number, samples: number) {
+    this.ownerIndex = ownerIndex
+    this.payload = payload
+    this.series = series
+    this.samples = samples
+  }
+}
+
+/** What one push became. */
+export class PushResult {
+  /** One entry per (sink, shard) that received series or metadata, ready for that WAL shard. */
+  readonly local: PushOutput[]
+  readonly main: MainOutput[]
+  /** One entry per other owner. */
+  readonly remote: RemoteOutput[]
+  readonly seriesIn: number
+  readonly samplesIn: number
+  /** Series dropped by a relabel stage, counted once per stage that dropped one. */
+  readonly droppedByRelabel: number
+
+  constructor(
+    local: PushOutput[],
+    main: MainOutput[],
+    remote: RemoteOutput[],
+    seriesIn: number,
+    samplesIn: number,
+    droppedByRelabel: number,
+  ) {
+    this.local = local
+    this.main = main
+    this.remote = remote
+    this.seriesIn = seriesIn
+    this.samplesIn = samplesIn
+    this.droppedByRelabel = droppedByRelabel
+  }
+}

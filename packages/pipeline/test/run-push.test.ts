@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { OwnershipTable } from '@sluice/cluster'
+import type { Label } from '@sluice/contracts'
+import type { RelabelRule } from '@sluice/relabel'
+import { hashLabels, MetricType } from '@sluice/wire'
+import { type PushJob, PushRunner, type StagePlan } from '../src/index.ts'
+import { decode, encode, encodeV2, key, keys, LIMITS, makeSeries } from './fixtures.ts'
+
+function job(body: Uint8Array, plan: StagePlan[], extra: Partial<PushJob> = {}): PushJob {
+  return { body, encoding: 'identity', protocol: 'v1', limits: LIMITS, plan, ...extra }
+}
+
+function sink(
+  id: string,
+  shards = 1,
+  externalLabels: Label[] = [],
+  writeRelabel: RelabelRule[] = [],
+): StagePlan {
+  return { kind: 'sink', id, shards, externalLabels, writeRelabel }
+}
+
+/** Every series key a sink received, over all its shards. */
+function sinkKeys(result: ReturnType<PushRunner['run']>, id: string): string[] {
+  return result.local.filter((o) => o.sinkId === id).flatMap((o) => keys(o.payload))
+}
+
+const lowShard = (labels: Label[], shards: number): number =>
+  Number(hashLabels(labels) & 0xffffffffn) % shards
+
+describe('PushRunner', () => {
+  it('applies a relabel chain of drop, keep and replace, and only survivors reach the sink', () => {
+    const runner = new PushRunner()
+    const plan: StagePlan[] = [
+      {
+        kind: 'relabel',
+        id: 'drop_job0',
+        cacheSize: 100,
+        rules: [{ source_labels: ['job'], regex: 'job_0', action: 'drop' }],
+        next: [
+          {
+            kind: 'relabel',
+            id: 'keep_metric1',
+            cacheSize: 100,
+            rules: [
+              { source_labels: ['__name__'], regex: 'metric_1', action: 'keep' },
+              { source_labels: ['instance'], regex: 'host-(.*)', target_label: 'host', replacement: 'h$1' },
+            ],
+            next: [sink('out')],
+          },
+        ],
+      },
+    ]
+    const result = runner.run(job(encode(makeSeries(24)), plan))
+    // metric_1 is i%4==1; job_0 is i%3==0: survivors are i in {1,5,13,17} (9 and 21 are job_0).
+    assert.deepEqual(sinkKeys(result, 'out').sort(), [
+      '__name__=metric_1,host=h1,instance=host-1,job=job_1',
+      '__name__=metric_1,host=h13,instance=host-13,job=job_1',
+      '__name__=metric_1,host=h17,instance=host-17,job=job_2',
+      '__name__=metric_1,host=h5,instance=host-5,job=job_2',
+    ])
+    // 8 dropped by the first stage (job_0), 12 by the keep of the second.
+    assert.equal(result.droppedByRelabel, 8 + 12)
+    assert.equal(result.seriesIn, 24)
+    assert.equal(result.samplesIn, 48)
+    const out = result.local[0]!
+    assert.equal(out.series, 4)
+    assert.equal(out.samples, 8)
+  })
+
+  it('keeps samples intact when it rewrites labels', () => {
+    const series = makeSeries(3, 5)
+    const plan: StagePlan[] = [
+      {
+        kind: 'relabel',
+        id: 'r',
+        cacheSize: 10,
+        rules: [{ target_label: 'env', replacement: 'prod' }],
+        next: [sink('s')],
+      },
+    ]
+    const got = decode(new PushRunner().run(job(encode(series), plan)).local[0]!.payload).timeseries
+    assert.deepEqual(
+      got.map((s) => s.samples),
+      series.map((s) => s.samples),
+    )
+    assert.ok(got.every((s) => s.labels.some((l) => l.name === 'env' && l.value === 'prod')))
+  })
+
+  it('copies a series no stage changes byte for byte', () => {
+    const body = encode(makeSeries(5))
+    const plan: StagePlan[] = [
+      {
+        kind: 'relabel',
+        id: 'noop',
+        cacheSize: 10,
+        rules: [{ source_labels: ['job'], regex: 'nope', action: 'drop' }],
+        next: [sink('s')],
+      },
+      { kind: 'main', id: 'debug' },
+    ]
+    const result = new PushRunner().run(job(body, plan))
+    assert.deepEqual(result.local[0]!.payload, body)
+    assert.deepEqual(result.main[0]!.payload, body)
+  })
+
+  it('fans a series out to every sink of a relabel stage, each with its own shards', () => {
+    const plan: StagePlan[] = [
+      {
+        kind: 'relabel',
+        id: 'r',
+        cacheSize: 10,
+        rules: [{ source_labels: ['job'], regex: 'job_1', action: 'keep' }],
+        next: [sink('a', 1), sink('b', 3)],
+      },
+    ]
+    const result = new PushRunner().run(job(encode(makeSeries(12)), plan))
+    const a = sinkKeys(result, 'a').sort()
+    assert.equal(a.length, 4)
+    assert.deepEqual(sinkKeys(result, 'b').sort(), a)
+    assert.ok(result.local.filter((o) => o.sinkId === 'b').every((o) => o.shard >= 0 && o.shard < 3))
+  })
+
+  it('adds external labels under the series own labels, then applies write relabel rules', () => {
+    const series = makeSeries(6)
+    series[0]!.labels.push({ name: 'region', value: 'own' })
+    const plan: StagePlan[] = [
+      sink(
+        's',
+        1,
+        [
+          { name: 'region', value: 'eu' },
+          { name: 'cluster', value: 'c1' },
+        ],
+        [
+          // Runs after the external labels: it can see and drop on them.
+          { source_labels: ['region', 'job'], regex: 'eu;job_1', action: 'drop' },
+          { action: 'labeldrop', regex: 'instance' },
+        ],
+      ),
+    ]
+    const result = new PushRunner().run(job(encode(series), plan))
+    assert.deepEqual(
+      sinkKeys(result, 's').sort(),
+      [
+        '__name__=metric_0,cluster=c1,job=job_0,region=own',
+        '__name__=metric_2,cluster=c1,job=job_2,region=eu',
+        '__name__=metric_3,cluster=c1,job=job_0,region=eu',
+        '__name__=metric_1,cluster=c1,job=job_2,region=eu',
+      ].sort(),
+    )
+    assert.equal(result.droppedByRelabel, 2)
+  })
+
+  it('picks the shard from the hash of the final labels, the same whatever else is in the push', () => {
+    const ext: Label[] = [{ name: 'cluster', value: 'c1' }]
+    const plan = [sink('s', 4, ext)]
+    const runner = new PushRunner()
+    const all = runner.run(job(encode(makeSeries(40)), plan))
+    const alone = runner.run(job(encode(makeSeries(1, 2, 17)), plan))
+    const shardOf = (r: typeof all, instance: string): number =>
+      r.local.find((o) => keys(o.payload).some((k) => k.includes(`instance=${instance},`)))!.shard
+    assert.equal(shardOf(all, 'host-17'), shardOf(alone, 'host-17'))
+    for (const out of all.local) {
+      for (const s of decode(out.payload).timeseries) assert.equal(out.shard, lowShard(s.labels, 4))
+    }
+    assert.ok(new Set(all.local.map((o) => o.shard)).size > 1, '40 series spread over several shards')
+  })
+
+  it('shards an untouched series by the hash of its received labels', () => {
+    const series = makeSeries(20)
+    const result = new PushRunner().run(job(encode(series), [sink('s', 3)]))
+    for (const out of result.local) {
+      for (const s of decode(out.payload).timeseries) assert.equal(out.shard, lowShard(s.labels, 3))
+    }
+  })
+
+  it('sends series owned by other members to them unrelabelled and runs the plan on its own', () => {
+    const table = new OwnershipTable([
+      { id: 'a', name: 'a', dataUrl: 'http://127.0.0.1:1' },
+      { id: 'b', name: 'b', dataUrl: 'http://127.0.0.1:2' },
+      { id: 'c', name: 'c', dataUrl: 'http://127.0.0.1:3' },
+    ])
+    const series = makeSeries(60)
+    const plan: StagePlan[] = [
+      {
+        kind: 'relabel',
+        id: 'r',
+        cacheSize: 100,
+        rules: [{ target_label: 'env', replacement: 'x' }],
+        next: [sink('s')],
+      },
+    ]
+    const result = new PushRunner().run(
+      job(encode(series), plan, { ownership: { table: table.toPlain(), selfIndex: 1 } }),
+    )
+    const expected = new Map<number, string[]>()
+    for (const s of series) {
+      const h = hashLabels(s.labels)
+      const owner = table.ownerIndexOfHash(Number(h >> 32n), Number(h & 0xffffffffn))
+      expected.set(owner, [...(expected.get(owner) ?? []), key(s.labels)])
+    }
+    assert.equal(expected.size, 3, 'the fixture spreads over all three members')
+    assert.deepEqual(result.remote.map((r) => r.ownerIndex).sort(), [0, 2])
+    for (const r of result.remote) {
+      assert.deepEqual(keys(r.payload), expected.get(r.ownerIndex))
+      assert.equal(r.series, expected.get(r.ownerIndex)!.length)
+      assert.equal(r.samples, 2 * r.series)
+    }
+    assert.deepEqual(
+      sinkKeys(result, 's'),
+      expected.get(1)!.map((k) => k.replace(',instance=', ',env=x,instance=')),
+    )
+  })
+
+  it('converts a remote-write 2.0 request to 1.0 before the plan', () => {
+    const series = makeSeries(5, 3)
+    const result = new PushRunner().run(job(encodeV2(series), [sink('s')], { protocol: 'v2' }))
+    const got = decode(result.local[0]!.payload).timeseries
+    assert.deepEqual(
+      got.map((s) => key(s.labels)),
+      series.map((s) => key(s.labels)),
+    )
+    assert.deepEqual(
+      got.map((s) => s.samples),
+      series.map((s) => s.samples),
+    )
+  })
+
+  it('puts metadata in shard 0 of every sink and in main outputs, and never forwards it', () => {
+    const metadata = [{ type: MetricType.COUNTER, metricFamilyName: 'metric_0', help: 'h', unit: '' }]
+    const table = new OwnershipTable([
+      { id: 'a', name: 'a', dataUrl: '' },
+      { id: 'b', name: 'b', dataUrl: '' },
+    ])
+    const body = encode(makeSeries(30), metadata)
+    const plan: StagePlan[] = [sink('s', 4), { kind: 'main', id: 'm' }]
+    const result = new PushRunner().run(
+      job(body, plan, { ownership: { table: table.toPlain(), selfIndex: 0 } }),
+    )
+    for (const out of result.local) assert.equal(decode(out.payload).metadata.length, out.shard === 0 ? 1 : 0)
+    assert.equal(decode(result.main[0]!.payload).metadata.length, 1)
+    assert.ok(result.remote.length > 0)
+    for (const r of result.remote) assert.equal(decode(r.payload).metadata.length, 0)
+  })
+
+  it('emits a metadata-only request to shard 0 of each sink', () => {
+    const metadata = [{ type: MetricType.GAUGE, metricFamilyName: 'up', help: 'up', unit: '' }]
+    const result = new PushRunner().run(job(encode([], metadata), [sink('s', 4)]))
+    assert.equal(result.local.length, 1)
+    assert.equal(result.local[0]!.shard, 0)
+    assert.equal(result.local[0]!.series, 0)
+    assert.deepEqual(decode(result.local[0]!.payload).metadata[0]!.metricFamilyName, 'up')
+  })
+
+  it('recompiles a stage whose rules changed and keeps one whose rules did not', () => {
+    const runner = new PushRunner()
+    const body = () => encode(makeSeries(6))
+    const stage = (regex: string): StagePlan[] => [
+      {
+        kind: 'relabel',
+        id: 'same-id',
+        cacheSize: 10,
+        rules: [{ source_labels: ['job'], regex, action: 'keep' }],
+        next: [sink('s')],
+      },
+    ]
+    assert.equal(runner.run(job(body(), stage('job_0'))).local[0]!.series, 2)
+    assert.equal(runner.run(job(body(), stage('job_1|job_2'))).local[0]!.series, 4)
+    assert.equal(runner.run(job(body(), stage('job_0'))).local[0]!.series, 2)
+    // The third push found the first rule set still compiled rather than adding a third entry.
+    assert.equal(runner.compiledStages, 2)
+  })
+
+  it('bounds the compiled stages it keeps', () => {
+    const runner = new PushRunner({ maxStages: 2 })
+    for (let i = 0; i < 5; i++) {
+      const plan: StagePlan[] = [
+        { kind: 'relabel', id: `r${i}`, cacheSize: 10, rules: [], next: [sink('s')] },
+      ]
+      runner.run(job(encode(makeSeries(1)), plan))
+    }
+    assert.equal(runner.compiledStages, 2)
+  })
+})

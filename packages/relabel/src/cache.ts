@@ -1,0 +1,120 @@
+import type { Label } from '@sluice/contracts'
+import { Counter, Gauge, type Registry } from '@sluice/telemetry'
+import { RelabelConfigError } from './errors.ts'
+import type { Relabeler } from './relabeler.ts'
+
+/** Options for RelabelCache. */
+export interface RelabelCacheOptions {
+  /** Hard bound on cached label sets; the least recently used entry is evicted beyond it. */
+  maxEntries: number
+  /** Where to register `sluice_relabel_cache_evictions_total` and `sluice_relabel_cache_entries`. */
+  registry?: Registry
+  /** Value of the `component` label on those metrics (default `default`). */
+  component?: string
+}
+
+const EVICTIONS = 'sluice_relabel_cache_evictions_total'
+const ENTRIES = 'sluice_relabel_cache_entries'
+
+/**
+ * Memoises a Relabeler's results per input label set, least-recently-used with a hard bound. The key
+ * is injective: each name and value is written with its length in front. (Separating with `\xff`, as Go
+ * code does, is unsafe here: U+00FF is an ordinary character in a JS string, so `a="b\xffc\xffd"` and
+ * `{a="b", c="d"}` would share a key.)
+ *
+ * Results are shared between callers and frozen: do not modify them. A cache belongs to one Relabeler;
+ * build a new cache when the rules change.
+ */
+export class RelabelCache {
+  readonly #relabeler: Pick<Relabeler, 'process'>
+  readonly #maxEntries: number
+  readonly #entries: Map<string, readonly Label[] | null>
+  #evictions: number
+  readonly #evictionCounter: { inc(): void } | undefined
+  readonly #entriesGauge: { set(value: number): void } | undefined
+
+  constructor(relabeler: Pick<Relabeler, 'process'>, options: RelabelCacheOptions) {
+    if (!Number.isSafeInteger(options.maxEntries) || options.maxEntries < 1) {
+      throw new RelabelConfigError(
+        undefined,
+        `relabel cache maxEntries must be a positive integer, got ${options.maxEntries}`,
+      )
+    }
+    this.#relabeler = relabeler
+    this.#maxEntries = options.maxEntries
+    this.#entries = new Map()
+    this.#evictions = 0
+    const registry = options.registry
+    const component = options.component ?? 'default'
+    this.#evictionCounter = registry === undefined ? undefined : evictionCounter(registry).labels(component)
+    this.#entriesGauge = registry === undefined ? undefined : entriesGauge(registry).labels(component)
+    this.#entriesGauge?.set(0)
+  }
+
+  /** Same result as the Relabeler's `process`, from the cache when this label set was seen recently. */
+  process(labels: readonly Label[]): Label[] | null {
+    const key = cacheKey(labels)
+    const entries = this.#entries
+    const hit = entries.get(key)
+    if (hit !== undefined) {
+      // Re-insert to mark it most recently used (a Map iterates in insertion order).
+      entries.delete(key)
+      entries.set(key, hit)
+      return hit as Label[] | null
+    }
+    const result = this.#relabeler.process(labels)
+    // An unchanged result is the caller's own array, which it may reuse; keep a copy instead.
+    const stored = result === null ? null : Object.freeze(result === labels ? result.slice() : result)
+    entries.set(key, stored)
+    if (entries.size > this.#maxEntries) {
+      entries.delete(entries.keys().next().value!)
+      this.#evictions++
+      this.#evictionCounter?.inc()
+    } else {
+      this.#entriesGauge?.set(entries.size)
+    }
+    return stored as Label[] | null
+  }
+
+  /** Number of cached label sets. */
+  get size(): number {
+    return this.#entries.size
+  }
+
+  /** Number of entries evicted to keep the bound. */
+  get evictions(): number {
+    return this.#evictions
+  }
+}
+
+function cacheKey(labels: readonly Label[]): string {
+  let key = ''
+  for (let i = 0; i < labels.length; i++) {
+    const { name, value } = labels[i]!
+    key += `${name.length}:${name}${value.length}:${value}`
+  }
+  return key
+}
+
+/** Reuses the metric when another cache registered it in the same registry already. */
+function evictionCounter(registry: Registry): Counter<'component'> {
+  const existing = registry.getSingleMetric(EVICTIONS)
+  if (existing !== undefined) return existing as Counter<'component'>
+  return new Counter({
+    name: EVICTIONS,
+    help: 'Relabel results evicted from the bounded relabel cache.',
+    labelNames: ['component'],
+    registers: [registry],
+  })
+}
+
+function entriesGauge(registry: Registry): Gauge<'component'> {
+  const existing = registry.getSingleMetric(ENTRIES)
+  if (existing !== undefined) return existing as Gauge<'component'>
+  return new Gauge({
+    name: ENTRIES,
+    help: 'Label sets currently held in the relabel cache.',
+    labelNames: ['component'],
+    registers: [registry],
+  })
+}

@@ -1,0 +1,8 @@
+export { RelabelCache, type RelabelCacheOptions } from './cache.ts'
+export { RegexSyntaxError, RelabelConfigError } from './errors.ts'
+export { hashmod } from './hashmod.ts'
+export { dropInternalLabels } from './internal-labels.ts'
+export { compareLabelNames, isValidLabelName, type NameValidation } from './names.ts'
+export { type CompiledRe2, compileRe2, translateRegex } from './re2/translate.ts'
+export { compileRules, Relabeler } from './relabeler.ts'
+export type { CompileOptions, RelabelAction, RelabelRule } from './rules.ts'

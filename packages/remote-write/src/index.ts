@@ -1,0 +1,10 @@
+export {
+  DEFAULT_QUEUE_CONFIG,
+  DEFAULT_REMOTE_TIMEOUT_MS,
+  type EndpointOptions,
+  type QueueConfig,
+  type TlsOptions,
+} from './config.ts'
+export { RemoteWriteOptionsError, RemoteWriteStateError } from './errors.ts'
+export { parseRetryAfter } from './retry-after.ts'
+export { RemoteWriteSender } from './sender.ts'

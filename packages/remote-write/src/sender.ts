@@ -1,0 +1,251 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { isSluiceError } from '@sluice/contracts'
+import { type Logger, nullLogger, Registry } from '@sluice/telemetry'
+import type { Wal, WalRecord } from '@sluice/wal'
+import { snappyEncode } from '@sluice/wire'
+import { Backoff } from './backoff.ts'
+import { EndpointClient } from './client.ts'
+import { DEFAULT_REMOTE_TIMEOUT_MS, type EndpointOptions, type QueueConfig } from './config.ts'
+import { RemoteWriteOptionsError, RemoteWriteStateError } from './errors.ts'
+import { RequestHeaders } from './headers.ts'
+import { type DropReason, RemoteWriteMetrics, type RetryReason } from './metrics.ts'
+
+/** Records read from the WAL per read; more are read only once fewer than a batch are pending. */
+const READ_RECORDS = 256
+/** Payload bytes read from the WAL per read. */
+const READ_BYTES = 16 << 20
+/** Default of `stop({ drainTimeoutMs })`: unsent data is safe in the WAL, so shutdown need not wait long. */
+const DEFAULT_DRAIN_TIMEOUT_MS = 5_000
+
+/** How a batch left the queue. */
+type Delivery = 'sent' | 'dropped' | 'stopped'
+
+/**
+ * Sends the records of a WAL to one remote-write endpoint.
+ *
+ * One reader loop per WAL shard, each with at most one request in flight: the records of a shard
+ * reach the backend in WAL order, and callers that put every series into one shard (by hash) get
+ * every series in order, through retries too. The shard count is the WAL's and fixed: Prometheus
+ * reshards its in-memory queues by throughput, but here a shard is a durable ordered log, and moving
+ * series between logs while both still hold unsent data would reorder them.
+ *
+ * Records are deleted from the WAL (acknowledged) only after a 2xx, or after a non-retryable answer
+ * that drops them. Delivery is at least once: a request that timed out may have been accepted.
+ */
+export class RemoteWriteSender {
+  readonly #wal: Wal
+  readonly #queue: QueueConfig
+  readonly #client: EndpointClient
+  readonly #metrics: RemoteWriteMetrics
+  readonly #logger: Logger
+  /** Aborted by `stop`: wakes idle readers and cuts backoff sleeps short. */
+  readonly #stopping = new AbortController()
+  /** Aborted when the drain timeout of `stop` passes: cancels requests still in flight. */
+  readonly #cancel = new AbortController()
+  #loops: Promise<void>[] | undefined
+  #stopped: Promise<void> | undefined
+
+  constructor(options: EndpointOptions & { wal: Wal }) {
+    checkQueue(options.queue)
+    let url: URL
+    try {
+      url = new URL(options.url)
+    } catch (cause) {
+      throw new RemoteWriteOptionsError(`endpoint url ${JSON.stringify(options.url)} is not a URL: ${cause}`)
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new RemoteWriteOptionsError(`endpoint url must be http or https, got ${url.protocol}`)
+    }
+    const timeoutMs = options.remoteTimeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS
+    if (!(timeoutMs > 0))
+      throw new RemoteWriteOptionsError(`remote timeout must be positive, got ${timeoutMs}`)
+    this.#wal = options.wal
+    this.#queue = { ...options.queue }
+    const headers = new RequestHeaders(options)
+    this.#client = new EndpointClient(
+      url,
+      { connections: this.#wal.shards, tls: options.tls, timeoutMs },
+      headers,
+    )
+    // Credentials in the URL stay out of labels and logs.
+    const shown = new URL(url)
+    shown.username = ''
+    shown.password = ''
+    this.#metrics = new RemoteWriteMetrics(
+      options.registry ?? new Registry(),
+      { component: options.component, url: shown.href },
+      () => this.#wal.stats().records,
+    )
+    this.#logger = (options.logger ?? nullLogger).child({
+      component: options.component,
+      endpoint: options.name ?? shown.href,
+    })
+  }
+
+  /** Starts one reader loop per WAL shard. */
+  start(): void {
+    if (this.#loops !== undefined || this.#stopped !== undefined) {
+      throw new RemoteWriteStateError('a remote-write sender starts once')
+    }
+    this.#loops = []
+    for (let shard = 0; shard < this.#wal.shards; shard++) this.#loops.push(this.#run(shard))
+  }
+
+  /**
+   * Stops reading the WAL and waits for the requests in flight, for at most `drainTimeoutMs`
+   * (default 5 s), after which they are cancelled. Batches in backoff are not retried. Everything not
+   * acknowledged stays in the WAL for the next start. Does not close the WAL.
+   */
+  stop(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+    this.#stopped ??= (async () => {
+      this.#stopping.abort()
+      const timer = setTimeout(() => this.#cancel.abort(), options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS)
+      try {
+        await Promise.all(this.#loops ?? [])
+      } finally {
+        clearTimeout(timer)
+        this.#metrics.detach()
+        await this.#client.close()
+      }
+    })()
+    return this.#stopped
+  }
+
+  /** The reader loop of one shard: fill a batch from the WAL, send it, acknowledge it, repeat. */
+  async #run(shard: number): Promise<void> {
+    const stopping = this.#stopping.signal
+    const pending: WalRecord[] = []
+    let pendingSamples = 0
+    let cursor = 0
+    const backoff = new Backoff(this.#queue.min_backoff_ms, this.#queue.max_backoff_ms)
+    while (!stopping.aborted) {
+      try {
+        if (pendingSamples < this.#queue.max_samples_per_send) {
+          const records = await this.#wal.read(shard, cursor, READ_RECORDS, READ_BYTES)
+          for (const record of records) {
+            pending.push(record)
+            pendingSamples += record.samples
+          }
+          if (records.length > 0) cursor = records.at(-1)!.seq
+        }
+        if (pending.length === 0) {
+          await this.#wal.waitForData(shard, cursor, stopping)
+          continue
+        }
+        // A batch that is not full waits for more records, until its oldest record is
+        // batch_send_deadline old; records that waited in the WAL (backlog, restart) go at once.
+        const sendAt = pending[0]!.appendedAt + this.#queue.batch_send_deadline_ms
+        if (pendingSamples < this.#queue.max_samples_per_send && Date.now() < sendAt) {
+          const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(sendAt - Date.now())))
+          await this.#wal.waitForData(shard, cursor, AbortSignal.any([stopping, timeout]))
+          if (!timeout.aborted) continue
+        }
+        const batch = takeBatch(pending, this.#queue.max_samples_per_send)
+        const taken = batch.reduce((sum, record) => sum + record.samples, 0)
+        const delivery = await this.#deliver(batch)
+        if (delivery === 'stopped') return
+        await this.#wal.ack(shard, batch.at(-1)!.seq)
+        pending.splice(0, batch.length)
+        pendingSamples -= taken
+      } catch (err) {
+        if (isSluiceError(err, 'SLUICE_ERR_WAL_CLOSED')) return
+        this.#logger.error({ err, shard }, 'remote-write shard loop failed; retrying')
+        await sleep(backoff.next(), undefined, { signal: stopping }).catch(() => {})
+      }
+    }
+  }
+
+  /** Sends one batch until it is accepted, dropped, or the sender stops. */
+  async #deliver(records: WalRecord[]): Promise<Delivery> {
+    const backoff = new Backoff(this.#queue.min_backoff_ms, this.#queue.max_backoff_ms)
+    let body: Uint8Array | undefined
+    let samples = 0
+    for (let attempt = 1; ; attempt++) {
+      const fresh = this.#dropTooOld(records)
+      if (fresh.length === 0) return 'dropped'
+      if (body === undefined || fresh.length !== records.length) {
+        records = fresh
+        // A remote-write 1.0 WriteRequest is a repeated field: encoded requests concatenated are one request.
+        body = snappyEncode(Buffer.concat(records.map((record) => record.payload)))
+        samples = records.reduce((sum, record) => sum + record.samples, 0)
+      }
+      const started = performance.now()
+      const outcome = await this.#client.post(body, this.#cancel.signal)
+      this.#metrics.observeRequest((performance.now() - started) / 1000)
+
+      let reason: RetryReason
+      let waitMs: number | undefined
+      if (outcome.kind === 'ok') {
+        this.#metrics.sent(samples, body.byteLength)
+        return 'sent'
+      } else if (outcome.kind === 'error') {
+        if (outcome.aborted) return 'stopped'
+        reason = outcome.timedOut ? 'timeout' : 'network'
+        this.#logger.warn({ err: outcome.error, attempt, samples }, 'remote-write request failed; retrying')
+      } else if (outcome.status >= 500 || (outcome.status === 429 && this.#queue.retry_on_http_429)) {
+        reason = outcome.status === 429 ? 'http_429' : 'http_5xx'
+        // Retry-After is honoured where HTTP defines it for this purpose: 429 and 503.
+        if (outcome.status === 429 || outcome.status === 503) waitMs = outcome.retryAfterMs
+        this.#logger.warn(
+          { status: outcome.status, message: outcome.message, attempt, samples, retryAfterMs: waitMs },
+          'remote-write endpoint refused the batch for now; retrying',
+        )
+      } else {
+        const dropReason: DropReason =
+          outcome.status >= 400 && outcome.status < 500 ? 'http_4xx' : 'http_other'
+        this.#metrics.dropped(dropReason, samples)
+        this.#logger.error(
+          { status: outcome.status, message: outcome.message, samples },
+          'remote-write endpoint rejected the batch; dropped it',
+        )
+        return 'dropped'
+      }
+      this.#metrics.retried(reason)
+      const delay = waitMs ?? backoff.next()
+      try {
+        await sleep(delay, undefined, { signal: this.#stopping.signal })
+      } catch {
+        return 'stopped'
+      }
+    }
+  }
+
+  /** Records older than `sample_age_limit` (by append time) are dropped and counted; the rest kept. */
+  #dropTooOld(records: WalRecord[]): WalRecord[] {
+    const limit = this.#queue.sample_age_limit_ms
+    if (!(limit > 0)) return records
+    const cutoff = Date.now() - limit
+    const fresh = records.filter((record) => record.appendedAt >= cutoff)
+    if (fresh.length !== records.length) {
+      const old = records.reduce((sum, r) => sum + (r.appendedAt < cutoff ? r.samples : 0), 0)
+      this.#metrics.dropped('too_old', old)
+      this.#logger.warn({ samples: old }, 'dropped samples older than sample_age_limit')
+    }
+    return fresh
+  }
+}
+
+/** The longest prefix of `pending` within `maxSamples`, and at least one record. */
+function takeBatch(pending: WalRecord[], maxSamples: number): WalRecord[] {
+  let samples = pending[0]!.samples
+  let end = 1
+  while (end < pending.length && samples + pending[end]!.samples <= maxSamples) {
+    samples += pending[end]!.samples
+    end++
+  }
+  return pending.slice(0, end)
+}
+
+function checkQueue(queue: QueueConfig): void {
+  const positive = ['max_samples_per_send', 'min_backoff_ms', 'max_backoff_ms'] as const
+  for (const name of positive) {
+    if (!(queue[name] > 0))
+      throw new RemoteWriteOptionsError(`queue_config ${name} must be positive, got ${queue[name]}`)
+  }
+  for (const name of ['batch_send_deadline_ms', 'sample_age_limit_ms'] as const) {
+    if (!(queue[name] >= 0)) throw new RemoteWriteOptionsError(`queue_config ${name} must not be negative`)
+  }
+  if (queue.min_backoff_ms > queue.max_backoff_ms) {
+    throw new RemoteWriteOptionsError('queue_config min_backoff must not exceed max_backoff')
+  }
+}

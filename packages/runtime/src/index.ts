@@ -1,0 +1,5 @@
+export type { Component, ComponentContext, ComponentDefinition, Health } from './component.ts'
+export { type ComponentStatus, Controller, type NodeSettings, sameValue } from './controller.ts'
+export { ComponentError } from './errors.ts'
+export { buildGraph, type ComponentGraph, type GraphNode } from './graph.ts'
+export { ComponentRegistry } from './registry.ts'

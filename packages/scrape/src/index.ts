@@ -1,0 +1,32 @@
+export type { ScrapeConfig, ScrapeTlsConfig, Target } from './config.ts'
+export { defaultScrapeConfig } from './config.ts'
+export {
+  DnsDiscovery,
+  type DnsDiscoveryOptions,
+  type DnsRecordType,
+  type DnsResolver,
+  systemResolver,
+} from './discovery/dns.ts'
+export { FileDiscovery, type FileDiscoveryOptions } from './discovery/file.ts'
+export { parseFileSd } from './discovery/file-sd-format.ts'
+export { relabelTargets, type TargetRelabeler } from './discovery/relabel.ts'
+export { formatDurationMs, parseDurationMs } from './duration.ts'
+export {
+  BadDurationError,
+  FileSdFormatError,
+  ScrapeBodyTooLargeError,
+  ScrapeConnectionError,
+  ScrapeError,
+  ScrapeHttpStatusError,
+  ScrapeLabelLimitError,
+  ScrapeSampleLimitError,
+  ScrapeTargetLimitError,
+  ScrapeTimeoutError,
+} from './errors.ts'
+export { SCRAPE_USER_AGENT, ScrapeHttpClient, type ScrapeResponse } from './http-client.ts'
+export { computeScrapeOffsetMs, nextScrapeTimeMs } from './offset.ts'
+export { type ParsedScrape, type ParseScrapeInput, parseScrapeBody } from './parse-body.ts'
+export type { ScrapeAppender, ScrapeBodyParser, TargetStatus } from './scrape-loop.ts'
+export { ScrapeManager, type ScrapeManagerOptions } from './scrape-manager.ts'
+export { ScrapedSample, ScrapedSeries, type SeriesKey, sameLabels, seriesHash, seriesKey } from './series.ts'
+export { finalTargetLabels, type ResolvedTarget, resolveTarget, targetKey } from './target-labels.ts'

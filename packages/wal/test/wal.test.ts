@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { isSluiceError } from '@sluice/contracts'
+import { Registry } from '@sluice/telemetry'
+import { Wal } from '../src/index.ts'
+import { tagged, tagOf, tempDir } from './helpers.ts'
+
+async function readAll(wal: Wal, shard: number, afterSeq = 0) {
+  return wal.read(shard, afterSeq, 1_000_000, Number.POSITIVE_INFINITY)
+}
+
+async function metricValue(registry: Registry, name: string, labels: Record<string, string>) {
+  const metric = (await registry.getSingleMetric(name)?.get())?.values ?? []
+  const match = metric.find((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value))
+  return match?.value
+}
+
+test('concurrent appends keep call order within each shard', async (t) => {
+  const wal = await Wal.open({ path: await tempDir(t), shards: 3 })
+  t.after(() => wal.close())
+  const calls: Promise<void>[] = []
+  for (let i = 0; i < 60; i++) {
+    const shard = i % 3
+    calls.push(wal.append(shard, [tagged(`${shard}:${i}:a`), tagged(`${shard}:${i}:b`)]))
+  }
+  await Promise.all(calls)
+  for (let shard = 0; shard < 3; shard++) {
+    const records = await readAll(wal, shard)
+    const expected = []
+    for (let i = shard; i < 60; i += 3) expected.push(`${shard}:${i}:a`, `${shard}:${i}:b`)
+    assert.deepEqual(
+      records.map((r) => tagOf(r.payload)),
+      expected,
+    )
+    for (let i = 1; i < records.length; i++) assert.ok(records[i]!.seq > records[i - 1]!.seq)
+    assert.ok(records.every((r) => r.shard === shard))
+  }
+})
+
+test('read honours afterSeq, maxRecords and maxBytes, returning at least one record', async (t) => {
+  const wal = await Wal.open({ path: await tempDir(t), shards: 1 })
+  t.after(() => wal.close())
+  await wal.append(0, [tagged('aaaa'), tagged('bbbb'), tagged('cccc'), tagged('dddd')])
+  const all = await readAll(wal, 0)
+  assert.deepEqual(
+    (await wal.read(0, all[0]!.seq, 2, 1000)).map((r) => tagOf(r.payload)),
+    ['bbbb', 'cccc'],
+  )
+  assert.deepEqual(
+    (await wal.read(0, 0, 10, 9)).map((r) => tagOf(r.payload)),
+    ['aaaa', 'bbbb'],
+  )
+  assert.deepEqual(
+    (await wal.read(0, 0, 10, 1)).map((r) => tagOf(r.payload)),
+    ['aaaa'],
+  )
+  assert.deepEqual(await wal.read(0, all.at(-1)!.seq, 10, 1000), [])
+})
+
+test('ack deletes the records up to the seq and updates the accounting', async (t) => {
+  const wal = await Wal.open({ path: await tempDir(t), shards: 2 })
+  t.after(() => wal.close())
+  await wal.append(0, [tagged('a', 3), tagged('b', 3), tagged('c', 3)])
+  await wal.append(1, [tagged('x', 5)])
+  const records = await readAll(wal, 0)
+  await wal.ack(0, records[1]!.seq)
+  assert.deepEqual(
+    (await readAll(wal, 0)).map((r) => tagOf(r.payload)),
+    ['c'],
+  )
+  assert.equal((await readAll(wal, 1)).length, 1, 'other shards are untouched')
+  const stats = wal.stats()
+  assert.equal(stats.records, 2)
+  assert.equal(stats.samples, 8)
+  assert.equal(stats.perShard[0]!.records, 1)
+})
+
+test('reopening replays exactly the unacknowledged records in order, and seqs continue', async (t) => {
+  const path = await tempDir(t)
+  const registry = new Registry()
+  const first = await Wal.open({ path, shards: 2 })
+  await first.append(0, [tagged('0a'), tagged('0b'), tagged('0c')])
+  await first.append(1, [tagged('1a'), tagged('1b')])
+  const shard0 = await readAll(first, 0)
+  await first.ack(0, shard0[0]!.seq)
+  const bytesBefore = first.stats().bytes
+  await first.close()
+
+  const wal = await Wal.open({ path, shards: 2, registry, component: 'c1' })
+  t.after(() => wal.close())
+  assert.deepEqual(
+    (await readAll(wal, 0)).map((r) => tagOf(r.payload)),
+    ['0b', '0c'],
+  )
+  assert.deepEqual(
+    (await readAll(wal, 1)).map((r) => tagOf(r.payload)),
+    ['1a', '1b'],
+  )
+  assert.equal(wal.stats().bytes, bytesBefore)
+  assert.equal(await metricValue(registry, 'sluice_wal_replayed_records_total', { component: 'c1' }), 4)
+  await wal.append(0, [tagged('0d')])
+  const after = await readAll(wal, 0)
+  assert.deepEqual(
+    after.map((r) => tagOf(r.payload)),
+    ['0b', '0c', '0d'],
+  )
+  assert.ok(after[2]!.seq > shard0.at(-1)!.seq)
+})
+
+test('lowering the shard count moves the records of removed shards instead of losing them', async (t) => {
+  const path = await tempDir(t)
+  const first = await Wal.open({ path, shards: 4 })
+  await first.append(1, [tagged('1a')])
+  await first.append(3, [tagged('3a'), tagged('3b')])
+  await first.close()
+  const wal = await Wal.open({ path, shards: 2 })
+  t.after(() => wal.close())
+  assert.deepEqual(
+    (await readAll(wal, 1)).map((r) => tagOf(r.payload)),
+    ['1a', '3a', '3b'],
+  )
+  assert.equal(wal.stats().records, 3)
+})
+
+test('over maxBytes the oldest records are dropped and their samples counted', async (t) => {
+  const registry = new Registry()
+  const payload = (tag: string) => ({ payload: Buffer.alloc(100, tag), samples: 7 })
+  // 100 bytes of payload + 22 bytes of key and header: three records fit in 400 bytes, four do not.
+  const wal = await Wal.open({ path: await tempDir(t), shards: 2, maxBytes: 400, registry, component: 'w' })
+  t.after(() => wal.close())
+  await wal.append(0, [payload('a')])
+  await wal.append(1, [payload('b')])
+  await wal.append(0, [payload('c')])
+  await wal.append(1, [payload('d'), payload('e')])
+  await wal.enforceLimits()
+  const kept = [...(await readAll(wal, 0)), ...(await readAll(wal, 1))].map((r) =>
+    String.fromCharCode(r.payload[0]!),
+  )
+  assert.deepEqual(kept.sort(), ['c', 'd', 'e'])
+  assert.ok(wal.stats().bytes <= 400)
+  assert.equal(
+    await metricValue(registry, 'sluice_wal_dropped_samples_total', { component: 'w', reason: 'max_size' }),
+    14,
+  )
+})
+
+test('records older than maxAgeMs are dropped and counted', async (t) => {
+  const registry = new Registry()
+  const wal = await Wal.open({ path: await tempDir(t), shards: 1, maxAgeMs: 40, registry, component: 'w' })
+  t.after(() => wal.close())
+  await wal.append(0, [tagged('old', 4)])
+  await new Promise((resolve) => setTimeout(resolve, 60))
+  await wal.append(0, [tagged('new', 2)])
+  await wal.enforceLimits()
+  assert.deepEqual(
+    (await readAll(wal, 0)).map((r) => tagOf(r.payload)),
+    ['new'],
+  )
+  assert.equal(
+    await metricValue(registry, 'sluice_wal_dropped_samples_total', { component: 'w', reason: 'max_age' }),
+    4,
+  )
+})
+
+test('an idle WAL still drops old records, on its timer', async (t) => {
+  const wal = await Wal.open({ path: await tempDir(t), shards: 1, maxAgeMs: 50 })
+  t.after(() => wal.close())
+  await wal.append(0, [tagged('old')])
+  const deadline = Date.now() + 2000
+  while (wal.stats().records > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  assert.equal(wal.stats().records, 0)
+})
+
+test('waitForData wakes a reader when a later record is appended, and on abort', async (t) => {
+  const wal = await Wal.open({ path: await tempDir(t), shards: 2 })
+  t.after(() => wal.close())
+  let woken = false
+  const waiting = wal.waitForData(1, 0).then(() => {
+    woken = true
+  })
+  await wal.append(0, [tagged('other shard')])
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(woken, false, 'an append to another shard does not wake the reader')
+  await wal.append(1, [tagged('mine')])
+  await waiting
+  assert.equal(woken, true)
+
+  const [record] = await readAll(wal, 1)
+  await wal.waitForData(1, record!.seq - 1) // data already there: resolves at once
+  const controller = new AbortController()
+  const aborted = wal.waitForData(1, record!.seq, controller.signal)
+  controller.abort()
+  await aborted
+})
+
+test('the gauges report bytes, records and the age of the oldest record per component', async (t) => {
+  const registry = new Registry()
+  const wal = await Wal.open({
+    path: join(await tempDir(t), 'deep', 'wal'),
+    shards: 1,
+    registry,
+    component: 'g',
+  })
+  t.after(() => wal.close())
+  await wal.append(0, [{ payload: Buffer.alloc(10), samples: 1 }])
+  assert.equal(await metricValue(registry, 'sluice_wal_records', { component: 'g' }), 1)
+  assert.equal(await metricValue(registry, 'sluice_wal_bytes', { component: 'g' }), 32)
+  const age = await metricValue(registry, 'sluice_wal_oldest_record_age_seconds', { component: 'g' })
+  assert.ok(age !== undefined && age >= 0 && age < 5)
+  const text = await registry.metrics()
+  assert.match(text, /sluice_wal_append_duration_seconds_count\{component="g"\} 1/)
+})
+
+test('misuse is rejected with typed errors', async (t) => {
+  await assert.rejects(Wal.open({ path: await tempDir(t), shards: 0 }), (err) =>
+    isSluiceError(err, 'SLUICE_ERR_WAL_OPTIONS'),
+  )
+  const wal = await Wal.open({ path: await tempDir(t), shards: 2 })
+  await assert.rejects(wal.append(2, [tagged('x')]), (err) => isSluiceError(err, 'SLUICE_ERR_WAL_SHARD'))
+  await wal.close()
+  await assert.rejects(
+    wal.append(0, [tagged('x')]),
+    (err) => isSluiceError(err, 'SLUICE_ERR_WAL_CLOSED') && err.status === 503,
+  )
+})

@@ -1,0 +1,396 @@
+import { DecodeError, LimitError } from './errors.ts'
+import { hashFinish, hashHi, hashLabel, hashLo, hashReset } from './hash.ts'
+import { resolveLimits, type WireLimits } from './limits.ts'
+import {
+  allow,
+  checkMessage,
+  readLength,
+  readVarint32,
+  skipField,
+  varintValue,
+  WT_I64,
+  WT_LEN,
+  WT_VARINT,
+  wireTable,
+} from './protowire.ts'
+import { isValidUtf8 } from './utf8.ts'
+
+/**
+ * The remote-write 1.0 splitter: one pass over an uncompressed `prometheus.WriteRequest` that yields,
+ * per TimeSeries, the byte range of its top-level field and the hash of its labels, without building
+ * any object per series or sample (DESIGN.md, "the data path of one push").
+ *
+ * Field numbers (prompb/remote.proto, prompb/types.proto): WriteRequest.timeseries = 1,
+ * WriteRequest.metadata = 3; TimeSeries.labels = 1, samples = 2, exemplars = 3, histograms = 4;
+ * Label.name = 1, value = 2; Sample.value = 1 (double), timestamp = 2 (int64).
+ */
+
+/**
+ * Where each series and metadata entry of one WriteRequest buffer lies. Ranges cover the whole
+ * top-level field (tag and length prefix included), so concatenating any of them yields a valid
+ * WriteRequest. The 64-bit label hash (see `hashLabels`) is stored as two Uint32Arrays: `hashHi` is the
+ * upper and `hashLo` the lower 32 bits; {@link SeriesIndex.hash} joins them as a bigint.
+ */
+export class SeriesIndex {
+  /** Number of series. */
+  readonly count: number
+  /** Byte offset of each series' field in the buffer. */
+  readonly starts: Uint32Array
+  /** Byte offset just past each series' field. */
+  readonly ends: Uint32Array
+  /** Upper 32 bits of each series' label hash. */
+  readonly hashHi: Uint32Array
+  /** Lower 32 bits of each series' label hash. */
+  readonly hashLo: Uint32Array
+  /** Float samples plus native-histogram samples of each series. */
+  readonly samples: Uint32Array
+  /** Number of metadata (field 3) entries. */
+  readonly metadataCount: number
+  readonly metadataStarts: Uint32Array
+  readonly metadataEnds: Uint32Array
+
+  constructor(
+    count: number,
+    starts: Uint32Array,
+    ends: Uint32Array,
+    hashHi: Uint32Array,
+    hashLo: Uint32Array,
+    samples: Uint32Array,
+    metadataCount: number,
+    metadataStarts: Uint32Array,
+    metadataEnds: Uint32Array,
+  ) {
+    this.count = count
+    this.starts = starts
+    this.ends = ends
+    this.hashHi = hashHi
+    this.hashLo = hashLo
+    this.samples = samples
+    this.metadataCount = metadataCount
+    this.metadataStarts = metadataStarts
+    this.metadataEnds = metadataEnds
+  }
+
+  /** The label hash of series `i` as `(hi << 32) | lo`. */
+  hash(i: number): bigint {
+    return (BigInt(this.hashHi[i]!) << 32n) | BigInt(this.hashLo[i]!)
+  }
+
+  /** Total samples in the request. */
+  totalSamples(): number {
+    let n = 0
+    for (let i = 0; i < this.count; i++) n += this.samples[i]!
+    return n
+  }
+}
+
+const SAMPLE_TYPES = wireTable([
+  [1, allow(WT_I64)],
+  [2, allow(WT_VARINT)],
+])
+const EXEMPLAR_TYPES = wireTable([
+  [1, allow(WT_LEN)],
+  [2, allow(WT_I64)],
+  [3, allow(WT_VARINT)],
+])
+/** Repeated scalars (9, 10, 12, 13, 16) may arrive packed (LEN) or not, as proto3 parsers must accept both. */
+const HISTOGRAM_TYPES = wireTable([
+  [1, allow(WT_VARINT)],
+  [2, allow(WT_I64)],
+  [3, allow(WT_I64)],
+  [4, allow(WT_VARINT)],
+  [5, allow(WT_I64)],
+  [6, allow(WT_VARINT)],
+  [7, allow(WT_I64)],
+  [8, allow(WT_LEN)],
+  [9, allow(WT_LEN, WT_VARINT)],
+  [10, allow(WT_LEN, WT_I64)],
+  [11, allow(WT_LEN)],
+  [12, allow(WT_LEN, WT_VARINT)],
+  [13, allow(WT_LEN, WT_I64)],
+  [14, allow(WT_VARINT)],
+  [15, allow(WT_VARINT)],
+  [16, allow(WT_LEN, WT_I64)],
+])
+const METADATA_TYPES = wireTable([
+  [1, allow(WT_VARINT)],
+  [2, allow(WT_LEN)],
+  [4, allow(WT_LEN)],
+  [5, allow(WT_LEN)],
+])
+
+/** Results of {@link walkSeries}, module-level so the hot loop returns nothing but a position. */
+let seriesSamples = 0
+
+/**
+ * Walks the labels of one series: checks structure, limits and UTF-8, and feeds the hash.
+ * Proto3 lets a field repeat (last one wins), so name and value are located first and hashed after.
+ */
+function walkLabel(buf: Uint8Array, pos: number, end: number, limits: WireLimits): void {
+  let nameStart = 0
+  let nameEnd = 0
+  let valueStart = 0
+  let valueEnd = 0
+  while (pos < end) {
+    let tag = buf[pos]!
+    if (tag < 0x80) pos++
+    else {
+      pos = readVarint32(buf, pos, end)
+      tag = varintValue
+    }
+    if (tag === 0x0a || tag === 0x12) {
+      // Label.name (1) or Label.value (2), both LEN.
+      let len = buf[pos]!
+      if (len < 0x80 && pos < end) pos++
+      else {
+        pos = readVarint32(buf, pos, end)
+        len = varintValue
+      }
+      if (len > end - pos) throw new DecodeError(`label string overruns its label at byte ${pos}`)
+      if (tag === 0x0a) {
+        nameStart = pos
+        nameEnd = pos + len
+      } else {
+        valueStart = pos
+        valueEnd = pos + len
+      }
+      pos += len
+    } else {
+      const field = tag >>> 3
+      if (field === 0) throw new DecodeError(`field number 0 at byte ${pos}`)
+      if (field <= 2) throw new DecodeError(`label field ${field} has wrong wire type ${tag & 7}`)
+      pos = skipField(buf, pos, end, tag & 7)
+    }
+  }
+  const nameLen = nameEnd - nameStart
+  if (nameLen === 0) throw new DecodeError('empty label name')
+  if (nameLen > limits.maxLabelNameBytes)
+    throw new LimitError('maxLabelNameBytes', limits.maxLabelNameBytes, nameLen)
+  const valueLen = valueEnd - valueStart
+  if (valueLen > limits.maxLabelValueBytes) {
+    throw new LimitError('maxLabelValueBytes', limits.maxLabelValueBytes, valueLen)
+  }
+  // A byte with bit 7 set means non-ASCII: only then is the full UTF-8 check needed.
+  if ((hashLabel(buf, nameStart, nameEnd, valueStart, valueEnd) & 0x80808080) !== 0) {
+    if (!isValidUtf8(buf, nameStart, nameEnd)) throw new DecodeError('label name is not valid UTF-8')
+    if (!isValidUtf8(buf, valueStart, valueEnd)) throw new DecodeError('label value is not valid UTF-8')
+  }
+}
+
+/** Walks one TimeSeries message `buf[pos, end)`; leaves the hash in hashHi/hashLo and the sample count in seriesSamples. */
+function walkSeries(buf: Uint8Array, pos: number, end: number, limits: WireLimits): void {
+  let labels = 0
+  let samples = 0
+  hashReset()
+  while (pos < end) {
+    let tag = buf[pos]!
+    if (tag < 0x80) pos++
+    else {
+      pos = readVarint32(buf, pos, end)
+      tag = varintValue
+    }
+    const field = tag >>> 3
+    if (field >= 1 && field <= 4) {
+      if ((tag & 7) !== WT_LEN) throw new DecodeError(`series field ${field} has wrong wire type ${tag & 7}`)
+      let len = buf[pos]!
+      if (len < 0x80 && pos < end) pos++
+      else {
+        pos = readVarint32(buf, pos, end)
+        len = varintValue
+      }
+      if (len > end - pos) throw new DecodeError(`series field ${field} overruns its series at byte ${pos}`)
+      const fieldEnd = pos + len
+      if (field === 1) {
+        if (++labels > limits.maxLabelsPerSeries) {
+          throw new LimitError('maxLabelsPerSeries', limits.maxLabelsPerSeries, labels)
+        }
+        walkLabel(buf, pos, fieldEnd, limits)
+      } else if (field === 2) {
+        if (!isPlainSample(buf, pos, fieldEnd)) checkMessage(buf, pos, fieldEnd, SAMPLE_TYPES)
+        samples++
+      } else if (field === 3) {
+        checkMessage(buf, pos, fieldEnd, EXEMPLAR_TYPES)
+      } else {
+        checkMessage(buf, pos, fieldEnd, HISTOGRAM_TYPES)
+        samples++
+      }
+      pos = fieldEnd
+    } else {
+      if (field === 0) throw new DecodeError(`field number 0 at byte ${pos}`)
+      pos = skipField(buf, pos, end, tag & 7)
+    }
+  }
+  if (samples > limits.maxSamplesPerSeries) {
+    throw new LimitError('maxSamplesPerSeries', limits.maxSamplesPerSeries, samples)
+  }
+  hashFinish()
+  seriesSamples = samples
+}
+
+/**
+ * True for the layout every encoder emits for a non-zero sample: value (field 1, fixed64) then
+ * timestamp (field 2, a varint of 1 to 10 bytes). Recognising it inline skips the generic field walk.
+ */
+function isPlainSample(buf: Uint8Array, pos: number, end: number): boolean {
+  const len = end - pos
+  if (len < 11 || len > 20 || buf[pos] !== 0x09 || buf[pos + 9] !== 0x10) return false
+  for (let i = pos + 10; i < end - 1; i++) if (buf[i]! < 0x80) return false
+  return buf[end - 1]! < 0x80
+}
+
+function grow(a: Uint32Array, size: number): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(size)
+  b.set(a)
+  return b
+}
+
+/**
+ * Splits an uncompressed remote-write 1.0 WriteRequest into a {@link SeriesIndex}, enforcing `limits`
+ * and validating the wire structure and label UTF-8 as it goes.
+ *
+ * @throws DecodeError (400) on malformed input, LimitError (400/413) when a limit is crossed.
+ */
+export function splitWriteRequest(
+  buf: Uint8Array,
+  limits: Partial<WireLimits> | WireLimits = {},
+): SeriesIndex {
+  const lim = resolveLimits(limits)
+  const end = buf.length
+  // Capacity from a typical series size; grown by doubling when the guess is short.
+  let cap = Math.min(lim.maxSeries, (end >>> 7) + 16)
+  let starts = new Uint32Array(cap)
+  let ends = new Uint32Array(cap)
+  let his = new Uint32Array(cap)
+  let los = new Uint32Array(cap)
+  let samples = new Uint32Array(cap)
+  let count = 0
+  let metaStarts = new Uint32Array(0)
+  let metaEnds = new Uint32Array(0)
+  let metaCount = 0
+  let pos = 0
+  while (pos < end) {
+    const fieldStart = pos
+    let tag = buf[pos]!
+    if (tag < 0x80) pos++
+    else {
+      pos = readVarint32(buf, pos, end)
+      tag = varintValue
+    }
+    if (tag === 0x0a) {
+      pos = readLength(buf, pos, end)
+      const fieldEnd = pos + varintValue
+      if (count === lim.maxSeries) throw new LimitError('maxSeries', lim.maxSeries, `more than ${count}`)
+      walkSeries(buf, pos, fieldEnd, lim)
+      if (count === cap) {
+        cap = Math.min(lim.maxSeries, cap * 2)
+        starts = grow(starts, cap)
+        ends = grow(ends, cap)
+        his = grow(his, cap)
+        los = grow(los, cap)
+        samples = grow(samples, cap)
+      }
+      starts[count] = fieldStart
+      ends[count] = fieldEnd
+      his[count] = hashHi
+      los[count] = hashLo
+      samples[count] = seriesSamples
+      count++
+      pos = fieldEnd
+    } else if (tag === 0x1a) {
+      pos = readLength(buf, pos, end)
+      const fieldEnd = pos + varintValue
+      checkMetadata(buf, pos, fieldEnd)
+      if (metaCount === metaStarts.length) {
+        metaStarts = grow(metaStarts, metaCount * 2 + 4)
+        metaEnds = grow(metaEnds, metaCount * 2 + 4)
+      }
+      metaStarts[metaCount] = fieldStart
+      metaEnds[metaCount] = fieldEnd
+      metaCount++
+      pos = fieldEnd
+    } else {
+      const field = tag >>> 3
+      if (field === 0) throw new DecodeError(`field number 0 at byte ${fieldStart}`)
+      if (field === 1 || field === 3) {
+        throw new DecodeError(`WriteRequest field ${field} has wrong wire type ${tag & 7}`)
+      }
+      // Unknown fields (e.g. the reserved field 2) are skipped and not carried into split requests.
+      pos = skipField(buf, pos, end, tag & 7)
+    }
+  }
+  return new SeriesIndex(
+    count,
+    starts.subarray(0, count),
+    ends.subarray(0, count),
+    his.subarray(0, count),
+    los.subarray(0, count),
+    samples.subarray(0, count),
+    metaCount,
+    metaStarts.subarray(0, metaCount),
+    metaEnds.subarray(0, metaCount),
+  )
+}
+
+/** Checks one MetricMetadata message: wire types, and UTF-8 of its strings (family name, help, unit). */
+function checkMetadata(buf: Uint8Array, pos: number, end: number): void {
+  checkMessage(buf, pos, end, METADATA_TYPES)
+  while (pos < end) {
+    let tag = buf[pos]!
+    if (tag < 0x80) pos++
+    else {
+      pos = readVarint32(buf, pos, end)
+      tag = varintValue
+    }
+    if ((tag & 7) === WT_LEN && tag >>> 3 !== 3 && tag >>> 3 <= 5) {
+      pos = readLength(buf, pos, end)
+      if (!isValidUtf8(buf, pos, pos + varintValue))
+        throw new DecodeError('metadata string is not valid UTF-8')
+      pos += varintValue
+    } else pos = skipField(buf, pos, end, tag & 7)
+  }
+}
+
+/**
+ * Builds one WriteRequest from the series `selected` (indices into `index`) of `buf`, in that order,
+ * with one allocation. With `includeMetadata`, the request's metadata entries are appended.
+ */
+export function buildWriteRequest(
+  buf: Uint8Array,
+  index: SeriesIndex,
+  selected: ArrayLike<number>,
+  includeMetadata = false,
+): Uint8Array {
+  const { starts, ends } = index
+  let total = 0
+  for (let k = 0; k < selected.length; k++) {
+    const i = selected[k]!
+    total += ends[i]! - starts[i]!
+  }
+  if (includeMetadata) {
+    for (let m = 0; m < index.metadataCount; m++) total += index.metadataEnds[m]! - index.metadataStarts[m]!
+  }
+  const out = new Uint8Array(total)
+  let off = 0
+  for (let k = 0; k < selected.length; k++) {
+    const i = selected[k]!
+    off = copyRange(buf, starts[i]!, ends[i]!, out, off)
+  }
+  if (includeMetadata) {
+    for (let m = 0; m < index.metadataCount; m++) {
+      off = copyRange(buf, index.metadataStarts[m]!, index.metadataEnds[m]!, out, off)
+    }
+  }
+  return out
+}
+
+/** Below this length a byte loop avoids allocating the `subarray` view that `set` needs. */
+const SMALL_COPY = 64
+
+function copyRange(src: Uint8Array, start: number, end: number, out: Uint8Array, off: number): number {
+  if (end - start < SMALL_COPY) {
+    for (let j = start; j < end; j++) out[off++] = src[j]!
+    return off
+  }
+  out.set(src.subarray(start, end), off)
+  return off + end - start
+}

@@ -1,0 +1,84 @@
+import { join } from 'node:path'
+import { type Cleanup, freePort, Proc, SLUICE_BIN, tempDir, waitForHttp, writeFile } from './process.ts'
+
+/** A real Prometheus server that accepts remote-write (and rejects out-of-order samples). */
+export async function startBackend(cleanup: Cleanup, dir = cleanup.dir(tempDir('backend')), port?: number): Promise<{ url: string; proc: Proc; dir: string; port: number }> {
+  const p = port ?? (await freePort())
+  const config = writeFile(dir, 'prometheus.yml', 'global:\n  scrape_interval: 1h\n')
+  const proc = cleanup.proc(
+    new Proc('backend', 'prometheus', [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${p}`,
+      '--web.enable-remote-write-receiver',
+      '--log.level=warn',
+    ]),
+  )
+  await waitForHttp(`http://127.0.0.1:${p}/-/ready`, 60_000)
+  return { url: `http://127.0.0.1:${p}`, proc, dir, port: p }
+}
+
+/** A real node-exporter on loopback. */
+export async function startNodeExporter(cleanup: Cleanup): Promise<{ address: string }> {
+  const port = await freePort()
+  cleanup.proc(new Proc('node-exporter', 'prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']))
+  await waitForHttp(`http://127.0.0.1:${port}/metrics`)
+  return { address: `127.0.0.1:${port}` }
+}
+
+/** A real Prometheus in agent mode scraping `targets` every second and remote-writing to `writeUrl`. */
+export async function startAgent(cleanup: Cleanup, targets: string[], writeUrl: string): Promise<Proc> {
+  const dir = cleanup.dir(tempDir('agent'))
+  const port = await freePort()
+  const config = writeFile(
+    dir,
+    'agent.yml',
+    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: [${targets.map((t) => JSON.stringify(t)).join(', ')}]\nremote_write:\n  - url: ${writeUrl}\n    queue_config:\n      batch_send_deadline: 1s\n      min_backoff: 100ms\n      max_backoff: 1s\n`,
+  )
+  const proc = cleanup.proc(
+    new Proc('agent', 'prometheus', [
+      `--config.file=${config}`,
+      '--enable-feature=agent',
+      `--storage.agent.path=${join(dir, 'wal')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ]),
+  )
+  await waitForHttp(`http://127.0.0.1:${port}/-/ready`, 60_000)
+  return proc
+}
+
+/** A Sluice node as a process, the way users run it. */
+export async function startSluice(
+  cleanup: Cleanup,
+  config: string,
+  options: { dir?: string; httpPort?: number; args?: string[]; env?: Record<string, string>; waitReady?: boolean } = {},
+): Promise<{ proc: Proc; url: string; dir: string; httpPort: number; configPath: string }> {
+  const dir = options.dir ?? cleanup.dir(tempDir('sluice'))
+  const httpPort = options.httpPort ?? (await freePort())
+  const configPath = writeFile(dir, 'config.alloy', config)
+  const proc = cleanup.proc(
+    new Proc(
+      'sluice',
+      process.execPath,
+      [SLUICE_BIN, 'run', `--server.http.listen-addr=127.0.0.1:${httpPort}`, `--storage.path=${join(dir, 'data')}`, ...(options.args ?? []), configPath],
+      { SLUICE_LOG_LEVEL: 'warn', ...options.env },
+    ),
+  )
+  if (options.waitReady !== false) {
+    try {
+      await waitForHttp(`http://127.0.0.1:${httpPort}/-/ready`, 60_000)
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- sluice output ---\n${proc.output}`)
+    }
+  }
+  return { proc, url: `http://127.0.0.1:${httpPort}`, dir, httpPort, configPath }
+}
+
+/** Runs an instant PromQL query against a Prometheus server. */
+export async function query(base: string, promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(promql)}`)
+  const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } }
+  if (body.status !== 'success') throw new Error(`query ${promql} failed: ${JSON.stringify(body)}`)
+  return body.data.result
+}

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { brokenRemoteWriteBodies } from '@sluice/wire/testing'
+import { query, startAgent, startBackend, startNodeExporter, startSluice } from './lib/peers.ts'
+import { Cleanup, freePort, waitFor } from './lib/process.ts'
+import { pushSeries, SequentialSender } from './lib/push.ts'
+
+function gatewayConfig(ingestPort: number, backendUrl: string): string {
+  return `prometheus.receive_http "ingest" {
+	http {
+		listen_address = "127.0.0.1"
+		listen_port    = ${ingestPort}
+	}
+	forward_to = [prometheus.relabel.filter.receiver]
+}
+
+prometheus.relabel "filter" {
+	rule {
+		source_labels = ["__name__"]
+		regex         = "node_scrape_collector_.*"
+		action        = "drop"
+	}
+	rule {
+		target_label = "via"
+		replacement  = "sluice"
+	}
+	forward_to = [prometheus.remote_write.backend.receiver]
+}
+
+prometheus.remote_write "backend" {
+	endpoint {
+		url = "${backendUrl}/api/v1/write"
+		queue_config {
+			batch_send_deadline = "200ms"
+			min_backoff         = "50ms"
+			max_backoff         = "500ms"
+		}
+	}
+}
+`
+}
+
+describe('one node between a real Prometheus agent and a real Prometheus backend', () => {
+  const cleanup = new Cleanup()
+  after(() => cleanup.run())
+
+  test('node-exporter series arrive at the backend with their labels, relabelled', async () => {
+    const backend = await startBackend(cleanup)
+    const exporter = await startNodeExporter(cleanup)
+    const ingestPort = await freePort()
+    await startSluice(cleanup, gatewayConfig(ingestPort, backend.url))
+    await startAgent(cleanup, [exporter.address], `http://127.0.0.1:${ingestPort}/api/v1/metrics/write`)
+
+    const cpu = await waitFor('node_cpu_seconds_total at the backend', async () => {
+      const r = await query(backend.url, 'node_cpu_seconds_total{via="sluice"}')
+      return r.length > 0 ? r : undefined
+    }, 60_000)
+    assert.equal(cpu[0]!.metric.job, 'node')
+    assert.equal(cpu[0]!.metric.instance, exporter.address)
+    assert.ok(cpu[0]!.metric.cpu !== undefined && cpu[0]!.metric.mode !== undefined)
+    // The drop rule took effect: node-exporter always exposes node_scrape_collector_success.
+    assert.deepEqual(await query(backend.url, 'node_scrape_collector_success'), [])
+    assert.ok((await query(backend.url, 'up{job="node",via="sluice"}')).length === 1)
+  })
+})
+
+describe('durability of one node', () => {
+  const cleanup = new Cleanup()
+  after(() => cleanup.run())
+  const series = Array.from({ length: 20 }, (_, i) => [
+    { name: '__name__', value: 'durability_test' },
+    { name: 'series', value: String(i) },
+  ])
+
+  test('the backend down for a while loses nothing; a SIGKILLed node replays its WAL on restart', async () => {
+    const backend = await startBackend(cleanup)
+    const ingestPort = await freePort()
+    const node = await startSluice(cleanup, gatewayConfig(ingestPort, backend.url))
+    const sender = new SequentialSender(`http://127.0.0.1:${ingestPort}/api/v1/metrics/write`, series)
+
+    await sender.send(10)
+    // Backend down: pushes are still acknowledged, because they are durable in the WAL.
+    await backend.proc.stop('SIGTERM')
+    await sender.send(10)
+    // Kill the node while its WAL holds what the backend has not seen, restart it, then the backend.
+    await node.proc.stop('SIGKILL')
+    const restarted = await startSluice(cleanup, gatewayConfig(ingestPort, backend.url), { dir: node.dir, httpPort: node.httpPort })
+    await sender.send(10)
+    await startBackend(cleanup, backend.dir, backend.port)
+
+    const counts = await waitFor('all 30 samples of every series at the backend', async () => {
+      const r = await query(backend.url, 'count_over_time(durability_test[1h])')
+      return r.length === series.length && r.every((s) => s.value[1] === '30') ? r : undefined
+    }, 60_000)
+    assert.equal(counts.length, 20)
+    // Nothing sent twice: Prometheus would count a duplicate timestamp once, so also check the WAL is empty.
+    const metrics = await (await fetch(`${restarted.url}/metrics`)).text()
+    assert.match(metrics, /sluice_wal_records\{[^}]*\} 0/)
+  })
+})
+
+describe('bad input over HTTP', () => {
+  const cleanup = new Cleanup()
+  let ingest = ''
+  let base = ''
+  before(async () => {
+    const backend = await startBackend(cleanup)
+    const ingestPort = await freePort()
+    const node = await startSluice(cleanup, gatewayConfig(ingestPort, backend.url))
+    ingest = `http://127.0.0.1:${ingestPort}/api/v1/metrics/write`
+    base = node.url
+  })
+  after(() => cleanup.run())
+
+  test('every body of the broken-input corpus gets its 4xx and the node stays ready', async () => {
+    const corpus = brokenRemoteWriteBodies()
+    assert.ok(corpus.length >= 10)
+    for (const item of corpus) {
+      const res = await fetch(ingest, {
+        method: 'POST',
+        body: item.body,
+        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': item.contentEncoding ?? 'snappy' },
+      })
+      const text = await res.text()
+      assert.equal(res.status, item.expectStatus, `${item.name}: ${res.status} ${text}`)
+      assert.ok(text.length > 0, `${item.name}: a plain-text reason`)
+    }
+    assert.equal((await fetch(`${base}/-/ready`)).status, 200)
+    const ok = await pushSeries(ingest, [{ labels: [{ name: '__name__', value: 'still_works' }], samples: [{ value: 1, timestampMs: Date.now() }] }])
+    assert.equal(ok.status, 204)
+  })
+
+  test('a wrong content type is 415 and a wrong encoding is 415', async () => {
+    const wrongType = await fetch(ingest, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain', 'content-encoding': 'snappy' } })
+    assert.equal(wrongType.status, 415)
+    const wrongEncoding = await fetch(ingest, { method: 'POST', body: 'x', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' } })
+    assert.equal(wrongEncoding.status, 415)
+  })
+})
