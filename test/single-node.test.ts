@@ -60,7 +60,12 @@ describe('one node between a real Prometheus agent and a real Prometheus backend
     assert.ok(cpu[0]!.metric.cpu !== undefined && cpu[0]!.metric.mode !== undefined)
     // The drop rule took effect: node-exporter always exposes node_scrape_collector_success.
     assert.deepEqual(await query(backend.url, 'node_scrape_collector_success'), [])
-    assert.ok((await query(backend.url, 'up{job="node",via="sluice"}')).length === 1)
+    const up = await waitFor('up of the node job', async () => {
+      const r = await query(backend.url, 'up{job="node",via="sluice"}')
+      return r.length > 0 ? r : undefined
+    })
+    assert.equal(up.length, 1)
+    assert.equal(up[0]!.value[1], '1')
   })
 })
 

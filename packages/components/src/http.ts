@@ -136,7 +136,10 @@ function closeServer(server: Server): Promise<void> {
   })
 }
 
-/** Reads a request body into one buffer, failing as soon as it passes `limit` bytes. */
+/**
+ * Reads a request body into one buffer of its own, failing as soon as it passes `limit` bytes. The
+ * result never shares Node's buffer pool, so it can be moved to a worker thread without a copy.
+ */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > limit) {
@@ -153,7 +156,13 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Uin
     }
     chunks.push(chunk)
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)
+  const body = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.length
+  }
+  return body
 }
 
 /** Answers an error the way Prometheus's receivers do: a status and a one-line plain-text reason. */

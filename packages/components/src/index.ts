@@ -1,5 +1,8 @@
 import { ComponentRegistry } from '@sluice/runtime'
 import { discoveryDns, discoveryFile, discoveryRelabel } from './discovery.ts'
+import { lokiSourceApi } from './loki-source-api.ts'
+import { lokiSourceFile } from './loki-source-file.ts'
+import { lokiWrite } from './loki-write.ts'
 import { prometheusEcho } from './prometheus-echo.ts'
 import { prometheusReceiveHttp } from './prometheus-receive-http.ts'
 import { prometheusRelabel } from './prometheus-relabel.ts'
@@ -26,4 +29,7 @@ export function builtinComponents(): ComponentRegistry<NodeServices> {
     .register(discoveryRelabel)
     .register(discoveryFile)
     .register(discoveryDns)
+    .register(lokiSourceApi)
+    .register(lokiWrite)
+    .register(lokiSourceFile)
 }

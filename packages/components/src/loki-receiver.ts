@@ -22,13 +22,20 @@ export function logsReceiverCapsule(receiver: LogsReceiver): Capsule {
 
 /** Unwraps a decoded `forward_to` list, rejecting anything that is not a logs receiver. */
 export function logsReceivers(component: string, value: unknown): LogsReceiver[] {
-  if (!Array.isArray(value)) throw new SluiceError('SLUICE_ERR_CONFIG', `${component}: forward_to must be a list of logs receivers`, { status: 400 })
+  if (!Array.isArray(value))
+    throw new SluiceError('SLUICE_ERR_CONFIG', `${component}: forward_to must be a list of logs receivers`, {
+      status: 400,
+    })
   return value.map((item, i) => {
     if (item instanceof Capsule && item.typeName === LOGS_RECEIVER_TYPE) return item.value as LogsReceiver
     const got = item instanceof Capsule ? item.typeName : typeof item
-    throw new SluiceError('SLUICE_ERR_CONFIG', `${component}: forward_to[${i}] is not a logs receiver (got ${got}, want ${LOGS_RECEIVER_TYPE})`, {
-      status: 400,
-    })
+    throw new SluiceError(
+      'SLUICE_ERR_CONFIG',
+      `${component}: forward_to[${i}] is not a logs receiver (got ${got}, want ${LOGS_RECEIVER_TYPE})`,
+      {
+        status: 400,
+      },
+    )
   })
 }
 
@@ -37,7 +44,10 @@ export function logsReceivers(component: string, value: unknown): LogsReceiver[]
  * rejects, so the sender is told to retry the whole push (receivers that succeeded get it twice:
  * delivery is at least once).
  */
-export async function fanOut(receivers: readonly LogsReceiver[], streams: readonly LokiStream[]): Promise<void> {
+export async function fanOut(
+  receivers: readonly LogsReceiver[],
+  streams: readonly LokiStream[],
+): Promise<void> {
   if (streams.length === 0) return
   const settled = await Promise.allSettled(receivers.map((r) => r.appendStreams(streams)))
   const failed = settled.find((s) => s.status === 'rejected')

@@ -7,6 +7,7 @@ import type { Component, ComponentContext, ComponentDefinition } from '@sluice/r
 import type { Counter } from '@sluice/telemetry'
 import { Wal } from '@sluice/wal'
 import type { LokiStream } from '@sluice/wire'
+import { byteSize, durationMs } from './loki-args.ts'
 import { entryCount, type LogsReceiver, logsReceiverCapsule } from './loki-receiver.ts'
 import { counter } from './prometheus-receive-http.ts'
 import { type NodeServices, SinkGoneError } from './services.ts'
@@ -15,26 +16,35 @@ interface EndpointArgs {
   url: string
   name?: string
   headers?: Record<string, string>
-  batch_size: number
-  batch_wait: number
-  remote_timeout: number
+  batch_size: number | string
+  batch_wait: number | string
+  remote_timeout: number | string
   tenant_id?: string
-  min_backoff_period: number
-  max_backoff_period: number
+  min_backoff_period: number | string
+  max_backoff_period: number | string
   max_backoff_retries: number
   retry_on_http_429: boolean
   bearer_token?: string
   bearer_token_file?: string
   basic_auth?: { username?: string; password?: string; password_file?: string }
   authorization?: { type?: string; credentials?: string; credentials_file?: string }
-  tls_config?: { ca_pem?: string; ca_file?: string; cert_pem?: string; cert_file?: string; key_pem?: string; key_file?: string; insecure_skip_verify?: boolean; server_name?: string }
-  queue_config?: { drain_timeout?: number }
+  tls_config?: {
+    ca_pem?: string
+    ca_file?: string
+    cert_pem?: string
+    cert_file?: string
+    key_pem?: string
+    key_file?: string
+    insecure_skip_verify?: boolean
+    server_name?: string
+  }
+  queue_config?: { drain_timeout?: number | string }
 }
 
 interface Args {
   endpoint?: EndpointArgs[]
   external_labels?: Record<string, string>
-  wal?: { max_size?: number }
+  wal?: { max_size?: number | string }
 }
 
 /**
@@ -82,10 +92,33 @@ const schema: Schema = {
           proxy_url: { type: 'string' },
         },
         blocks: {
-          basic_auth: { schema: { attrs: { username: { type: 'string' }, password: { type: 'secret' }, password_file: { type: 'string' } } } },
-          authorization: { schema: { attrs: { type: { type: 'string' }, credentials: { type: 'secret' }, credentials_file: { type: 'string' } } } },
+          basic_auth: {
+            schema: {
+              attrs: {
+                username: { type: 'string' },
+                password: { type: 'secret' },
+                password_file: { type: 'string' },
+              },
+            },
+          },
+          authorization: {
+            schema: {
+              attrs: {
+                type: { type: 'string' },
+                credentials: { type: 'secret' },
+                credentials_file: { type: 'string' },
+              },
+            },
+          },
           tls_config: { schema: TLS_SCHEMA },
-          queue_config: { schema: { attrs: { capacity: { type: 'bytes', default: '10MiB' }, drain_timeout: { type: 'duration', default: '15s' } } } },
+          queue_config: {
+            schema: {
+              attrs: {
+                capacity: { type: 'bytes', default: '10MiB' },
+                drain_timeout: { type: 'duration', default: '15s' },
+              },
+            },
+          },
         },
       },
     },
@@ -123,11 +156,11 @@ export function endpointOptions(e: EndpointArgs, component: string): LokiEndpoin
   const options: LokiEndpointOptions = {
     url: e.url,
     component,
-    batchSizeBytes: e.batch_size ?? DEFAULT_ENDPOINT.batchSizeBytes,
-    batchWaitMs: e.batch_wait ?? DEFAULT_ENDPOINT.batchWaitMs,
-    remoteTimeoutMs: e.remote_timeout ?? DEFAULT_ENDPOINT.remoteTimeoutMs,
-    minBackoffMs: e.min_backoff_period ?? DEFAULT_ENDPOINT.minBackoffMs,
-    maxBackoffMs: e.max_backoff_period ?? DEFAULT_ENDPOINT.maxBackoffMs,
+    batchSizeBytes: byteSize(e.batch_size, DEFAULT_ENDPOINT.batchSizeBytes),
+    batchWaitMs: durationMs(e.batch_wait, DEFAULT_ENDPOINT.batchWaitMs),
+    remoteTimeoutMs: durationMs(e.remote_timeout, DEFAULT_ENDPOINT.remoteTimeoutMs),
+    minBackoffMs: durationMs(e.min_backoff_period, DEFAULT_ENDPOINT.minBackoffMs),
+    maxBackoffMs: durationMs(e.max_backoff_period, DEFAULT_ENDPOINT.maxBackoffMs),
     maxBackoffRetries: e.max_backoff_retries ?? DEFAULT_ENDPOINT.maxBackoffRetries,
     retryOnHttp429: e.retry_on_http_429 ?? DEFAULT_ENDPOINT.retryOnHttp429,
   }
@@ -140,7 +173,10 @@ export function endpointOptions(e: EndpointArgs, component: string): LokiEndpoin
   if (e.bearer_token) options.bearerToken = e.bearer_token
   if (e.bearer_token_file) options.bearerTokenFile = e.bearer_token_file
   if (e.basic_auth?.username !== undefined) {
-    options.basicAuth = { username: e.basic_auth.username, password: readSecret(e.basic_auth.password, e.basic_auth.password_file) ?? '' }
+    options.basicAuth = {
+      username: e.basic_auth.username,
+      password: readSecret(e.basic_auth.password, e.basic_auth.password_file) ?? '',
+    }
   }
   if (e.tls_config) {
     const t = e.tls_config
@@ -186,7 +222,12 @@ class LokiWrite implements Component<Args>, LogsReceiver {
   constructor(ctx: ComponentContext<NodeServices>) {
     this.id = ctx.id
     this.#ctx = ctx
-    this.#received = counter(ctx, 'sluice_loki_received_entries_total', 'Log entries a Loki component accepted.', ['component'])
+    this.#received = counter(
+      ctx,
+      'sluice_loki_received_entries_total',
+      'Log entries a Loki component accepted.',
+      ['component'],
+    )
     ctx.setExports({ receiver: logsReceiverCapsule(this) })
   }
 
@@ -194,10 +235,14 @@ class LokiWrite implements Component<Args>, LogsReceiver {
     const endpoints = this.#endpoints
     if (endpoints.length === 0) throw new SinkGoneError(this.id)
     const external = this.#external
-    const labelled = external.length === 0 ? streams : streams.map((s) => ({ labels: withExternal(s.labels, external), entries: s.entries }))
+    const labelled =
+      external.length === 0
+        ? streams
+        : streams.map((s) => ({ labels: withExternal(s.labels, external), entries: s.entries }))
     const records = recordsByShard(labelled, LOKI_SHARDS)
     const appends: Promise<void>[] = []
-    for (const e of endpoints) for (const [shard, record] of records) appends.push(e.wal.append(shard, [record]))
+    for (const e of endpoints)
+      for (const [shard, record] of records) appends.push(e.wal.append(shard, [record]))
     const settled = await Promise.allSettled(appends)
     const failed = settled.find((s) => s.status === 'rejected')
     if (failed) throw (failed as PromiseRejectedResult).reason
@@ -210,7 +255,8 @@ class LokiWrite implements Component<Args>, LogsReceiver {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     const endpoints: Endpoint[] = []
     try {
-      for (const [i, e] of (args.endpoint ?? []).entries()) endpoints.push(await this.#openEndpoint(e, i, args))
+      for (const [i, e] of (args.endpoint ?? []).entries())
+        endpoints.push(await this.#openEndpoint(e, i, args))
     } catch (err) {
       for (const e of endpoints) await e.wal.close()
       throw err
@@ -225,14 +271,19 @@ class LokiWrite implements Component<Args>, LogsReceiver {
     const wal = await Wal.open({
       path: join(this.#ctx.dataPath, `endpoint-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`),
       shards: LOKI_SHARDS,
-      maxBytes: args.wal?.max_size ?? 1024 ** 3,
+      maxBytes: byteSize(args.wal?.max_size, 1024 ** 3),
       registry: this.#ctx.registry,
       logger: this.#ctx.logger,
       component: `${this.id}/${name}`,
     })
     try {
-      const sender = new LokiSender({ ...options, registry: this.#ctx.registry, logger: this.#ctx.logger, wal })
-      return new Endpoint(name, wal, sender, e.queue_config?.drain_timeout ?? 15_000)
+      const sender = new LokiSender({
+        ...options,
+        registry: this.#ctx.registry,
+        logger: this.#ctx.logger,
+        wal,
+      })
+      return new Endpoint(name, wal, sender, durationMs(e.queue_config?.drain_timeout, 15_000))
     } catch (err) {
       await wal.close()
       throw err
@@ -248,7 +299,8 @@ class LokiWrite implements Component<Args>, LogsReceiver {
   async stop(): Promise<void> {
     const endpoints = this.#endpoints
     this.#endpoints = []
-    if (this.#ctx.services.lifecycle.draining) await Promise.all(endpoints.map((e) => drain(e.wal, e.drainTimeoutMs)))
+    if (this.#ctx.services.lifecycle.draining)
+      await Promise.all(endpoints.map((e) => drain(e.wal, e.drainTimeoutMs)))
     await Promise.all(endpoints.map((e) => e.sender.stop({ drainTimeoutMs: 5000 })))
     await Promise.all(endpoints.map((e) => e.wal.close()))
   }

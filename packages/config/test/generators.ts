@@ -27,7 +27,11 @@ const { expr } = fc.letrec<{ expr: string }>((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     leaf,
     fc
-      .tuple(fc.array(tie('expr'), { maxLength: 3 }), fc.constantFrom(', ', ',\n', ','), fc.constantFrom('', ',', ',\n'))
+      .tuple(
+        fc.array(tie('expr'), { maxLength: 3 }),
+        fc.constantFrom(', ', ',\n', ','),
+        fc.constantFrom('', ',', ',\n'),
+      )
       .map(([els, sep, tail]) => `[${els.join(sep)}${els.length > 0 ? tail : ''}]`),
     fc
       .tuple(
@@ -35,19 +39,26 @@ const { expr } = fc.letrec<{ expr: string }>((tie) => ({
         fc.constantFrom(', ', ',\n'),
         fc.constantFrom('', ',', ',\n'),
       )
-      .map(([fs, sep, tail]) => `{${fs.map(([k, v]) => `${k} = ${v}`).join(sep)}${fs.length > 0 ? tail : ''}}`),
+      .map(
+        ([fs, sep, tail]) => `{${fs.map(([k, v]) => `${k} = ${v}`).join(sep)}${fs.length > 0 ? tail : ''}}`,
+      ),
     fc
       .tuple(tie('expr'), fc.constantFrom(' + ', '*', ' || ', ' == ', ' ^ ', ' - ', ' % '), tie('expr'))
       .map(([l, op, r]) => `${l}${op}${r}`),
     tie('expr').map((e) => `(${e})`),
     fc
-      .tuple(fc.constantFrom('f', 'sys.env', 'string.format'), fc.array(tie('expr'), { minLength: 1, maxLength: 3 }))
+      .tuple(
+        fc.constantFrom('f', 'sys.env', 'string.format'),
+        fc.array(tie('expr'), { minLength: 1, maxLength: 3 }),
+      )
       .chain(([fn, args]) => fc.constantFrom(`${fn}(${args.join(', ')})`, `${fn}(\n${args.join(',\n')},\n)`)),
     fc.tuple(tie('expr'), tie('expr')).map(([v, i]) => `${v}[${i}]`),
   ),
 }))
 
-const attribute = fc.tuple(ident, fc.constantFrom(' = ', '=', '    = '), expr).map(([n, eq, v]) => `${n}${eq}${v}`)
+const attribute = fc
+  .tuple(ident, fc.constantFrom(' = ', '=', '    = '), expr)
+  .map(([n, eq, v]) => `${n}${eq}${v}`)
 
 function body(depth: number, trailing: boolean): fc.Arbitrary<string> {
   const lineEnd = fc.constantFrom(...ownLineEnd, ...(trailing ? [' // note\n', ' /* note */\n'] : []))
@@ -84,7 +95,10 @@ export const mutatedSource: fc.Arbitrary<string> = fc
   .tuple(
     alloySource(),
     fc.array(
-      fc.tuple(fc.nat(), fc.constantFrom('', '{', '}', '"', '=', ',', '\n', '[', '/*', '`', '\\', '.', '1e', "'", '|', '\0')),
+      fc.tuple(
+        fc.nat(),
+        fc.constantFrom('', '{', '}', '"', '=', ',', '\n', '[', '/*', '`', '\\', '.', '1e', "'", '|', '\0'),
+      ),
       { minLength: 1, maxLength: 4 },
     ),
   )

@@ -32,20 +32,23 @@ const expr = (src: string) => shape(parseExpression(src))
 
 describe('parser', () => {
   it('parses blocks with dotted names and labels, and attributes', () => {
-    const file = parse('prometheus.remote_write "default" {\n\tendpoint {\n\t\turl = "http://x"\n\t}\n}\nlevel = "info"\n', 'f')
+    const file = parse(
+      'prometheus.remote_write "default" {\n\tendpoint {\n\t\turl = "http://x"\n\t}\n}\nlevel = "info"\n',
+      'f',
+    )
     const [block, attr] = file.body as [Block, Attribute]
     assert.equal(block.kind, 'block')
     assert.equal(block.name, 'prometheus.remote_write')
     assert.equal(block.label, 'default')
     assert.deepEqual(block.span.start, { offset: 0, line: 1, column: 1 })
-    assert.deepEqual(block.span.end, { offset: 63, line: 5, column: 2 })
+    assert.deepEqual(block.span.end, { offset: 71, line: 5, column: 2 })
     const inner = block.body[0] as Block
     assert.equal(inner.name, 'endpoint')
     assert.equal(inner.label, undefined)
     assert.equal((inner.body[0] as Attribute).name, 'url')
     assert.equal(attr.kind, 'attribute')
     assert.equal(attr.name, 'level')
-    assert.deepEqual(attr.nameSpan.start, { offset: 64, line: 6, column: 1 })
+    assert.deepEqual(attr.nameSpan.start, { offset: 72, line: 6, column: 1 })
   })
 
   it('parses literals: numbers, floats, strings, raw strings, booleans, null', () => {
@@ -121,6 +124,9 @@ describe('parser', () => {
       name: 'ConfigError',
       message: /nests deeper than 200 levels/,
     })
-    assert.throws(() => parse(`a = b${'.c'.repeat(3000)}`, 'f'), { name: 'ConfigError', message: /1000 levels/ })
+    assert.throws(() => parse(`a = b${'.c'.repeat(3000)}`, 'f'), {
+      name: 'ConfigError',
+      message: /1000 levels/,
+    })
   })
 })

@@ -18,7 +18,11 @@ export class LokiClient {
   readonly #headers: LokiHeaders
   readonly #timeoutMs: number
 
-  constructor(url: URL, options: { connections: number; tls: LokiTlsOptions | undefined; timeoutMs: number }, headers: LokiHeaders) {
+  constructor(
+    url: URL,
+    options: { connections: number; tls: LokiTlsOptions | undefined; timeoutMs: number },
+    headers: LokiHeaders,
+  ) {
     const tls = options.tls
     this.#pool = new Pool(url.origin, {
       // One request in flight per shard: as many connections as shards.

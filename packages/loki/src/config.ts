@@ -42,7 +42,18 @@ export interface LokiEndpointOptions {
 }
 
 /** Alloy's `loki.write` endpoint defaults. */
-export const DEFAULT_ENDPOINT = Object.freeze({
+export const DEFAULT_ENDPOINT: Readonly<
+  Pick<
+    LokiEndpointOptions,
+    | 'batchSizeBytes'
+    | 'batchWaitMs'
+    | 'remoteTimeoutMs'
+    | 'minBackoffMs'
+    | 'maxBackoffMs'
+    | 'maxBackoffRetries'
+    | 'retryOnHttp429'
+  >
+> = Object.freeze({
   batchSizeBytes: 1024 * 1024,
   batchWaitMs: 1_000,
   remoteTimeoutMs: 10_000,

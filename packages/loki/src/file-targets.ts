@@ -91,7 +91,12 @@ export class FileTargets {
     for (const target of this.#targets) {
       for (const path of await expand(target.path)) {
         if (wanted.has(path)) continue
-        wanted.set(path, [...target.labels.filter((l) => l.name !== 'filename'), { name: 'filename', value: path }].sort(byName))
+        wanted.set(
+          path,
+          [...target.labels.filter((l) => l.name !== 'filename'), { name: 'filename', value: path }].sort(
+            byName,
+          ),
+        )
       }
     }
     for (const [path, running] of this.#tailers) {
@@ -103,7 +108,10 @@ export class FileTargets {
     }
     for (const [path, labels] of wanted) {
       if (this.#tailers.has(path) || this.#stopping.signal.aborted) continue
-      const tailer = new FileTailer(path, labels, this.#options.deliver, this.#positions, { ...this.#options, logger: this.#logger })
+      const tailer = new FileTailer(path, labels, this.#options.deliver, this.#positions, {
+        ...this.#options,
+        logger: this.#logger,
+      })
       this.#tailers.set(path, { tailer, key: JSON.stringify(labels) })
       tailer.start()
     }
@@ -113,7 +121,9 @@ export class FileTargets {
     const signal = this.#stopping.signal
     let lastSync = Date.now()
     while (!signal.aborted) {
-      await sleep(Math.min(this.#options.positionsSyncMs, this.#options.syncMs), undefined, { signal }).catch(() => {})
+      await sleep(Math.min(this.#options.positionsSyncMs, this.#options.syncMs), undefined, { signal }).catch(
+        () => {},
+      )
       this.#positions.save()
       if (signal.aborted || Date.now() - lastSync < this.#options.syncMs) continue
       lastSync = Date.now()

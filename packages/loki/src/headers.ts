@@ -26,8 +26,15 @@ export class LokiHeaders {
   readonly #fixed: Record<string, string>
   readonly #bearerTokenFile: string | undefined
 
-  constructor(options: Pick<LokiEndpointOptions, 'headers' | 'tenantId' | 'basicAuth' | 'bearerToken' | 'bearerTokenFile'>) {
-    const auths = [options.basicAuth, options.bearerToken, options.bearerTokenFile].filter((a) => a !== undefined)
+  constructor(
+    options: Pick<
+      LokiEndpointOptions,
+      'headers' | 'tenantId' | 'basicAuth' | 'bearerToken' | 'bearerTokenFile'
+    >,
+  ) {
+    const auths = [options.basicAuth, options.bearerToken, options.bearerTokenFile].filter(
+      (a) => a !== undefined,
+    )
     if (auths.length > 1) {
       throw new LokiOptionsError('at most one of basic auth, bearer token and bearer token file may be set')
     }

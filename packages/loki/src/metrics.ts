@@ -6,7 +6,10 @@ export type DropReason = 'http_4xx' | 'rate_limited' | 'retries_exhausted'
 const LABELS = ['component', 'url']
 
 function counter(registry: Registry, name: string, help: string, labelNames: string[]): Counter {
-  return (registry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] })
+  return (
+    (registry.getSingleMetric(name) as Counter | undefined) ??
+    new Counter({ name, help, labelNames, registers: [registry] })
+  )
 }
 
 /**
@@ -23,13 +26,28 @@ export class LokiSenderMetrics {
 
   constructor(registry: Registry, labels: { component: string; url: string }) {
     this.#labels = labels
-    this.#sent = counter(registry, 'sluice_loki_sent_entries_total', 'Log entries the Loki endpoint accepted.', LABELS)
-    this.#sentBytes = counter(registry, 'sluice_loki_sent_bytes_total', 'Compressed request bytes the Loki endpoint accepted.', LABELS)
-    this.#dropped = counter(registry, 'sluice_loki_dropped_entries_total', 'Log entries dropped instead of delivered, by reason.', [
+    this.#sent = counter(
+      registry,
+      'sluice_loki_sent_entries_total',
+      'Log entries the Loki endpoint accepted.',
+      LABELS,
+    )
+    this.#sentBytes = counter(
+      registry,
+      'sluice_loki_sent_bytes_total',
+      'Compressed request bytes the Loki endpoint accepted.',
+      LABELS,
+    )
+    this.#dropped = counter(
+      registry,
+      'sluice_loki_dropped_entries_total',
+      'Log entries dropped instead of delivered, by reason.',
+      [...LABELS, 'reason'],
+    )
+    this.#retries = counter(registry, 'sluice_loki_retries_total', 'Loki push requests retried, by reason.', [
       ...LABELS,
       'reason',
     ])
-    this.#retries = counter(registry, 'sluice_loki_retries_total', 'Loki push requests retried, by reason.', [...LABELS, 'reason'])
     this.#duration =
       (registry.getSingleMetric('sluice_loki_request_duration_seconds') as Histogram | undefined) ??
       new Histogram({

@@ -25,10 +25,12 @@ export class Positions {
     try {
       const doc = JSON.parse(readFileSync(path, 'utf8')) as { positions?: Record<string, Position> }
       for (const [file, p] of Object.entries(doc.positions ?? {})) {
-        if (Number.isSafeInteger(p?.offset) && Number.isSafeInteger(p?.inode)) this.#positions.set(file, { offset: p.offset, inode: p.inode })
+        if (Number.isSafeInteger(p?.offset) && Number.isSafeInteger(p?.inode))
+          this.#positions.set(file, { offset: p.offset, inode: p.inode })
       }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#logger.warn({ err, path }, 'positions file unreadable; starting over')
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.#logger.warn({ err, path }, 'positions file unreadable; starting over')
     }
   }
 

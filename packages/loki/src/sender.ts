@@ -50,22 +50,35 @@ export class LokiSender {
       if (!(options[name] > 0)) throw new LokiOptionsError(`${name} must be positive, got ${options[name]}`)
     }
     if (!(options.batchWaitMs >= 0)) throw new LokiOptionsError('batch_wait must not be negative')
-    if (!(options.maxBackoffRetries >= 0)) throw new LokiOptionsError('max_backoff_retries must not be negative')
-    if (options.minBackoffMs > options.maxBackoffMs) throw new LokiOptionsError('min_backoff_period must not exceed max_backoff_period')
+    if (!(options.maxBackoffRetries >= 0))
+      throw new LokiOptionsError('max_backoff_retries must not be negative')
+    if (options.minBackoffMs > options.maxBackoffMs)
+      throw new LokiOptionsError('min_backoff_period must not exceed max_backoff_period')
     this.#wal = options.wal
     this.#options = { ...options }
-    this.#client = new LokiClient(url, { connections: this.#wal.shards, tls: options.tls, timeoutMs: options.remoteTimeoutMs }, new LokiHeaders(options))
+    this.#client = new LokiClient(
+      url,
+      { connections: this.#wal.shards, tls: options.tls, timeoutMs: options.remoteTimeoutMs },
+      new LokiHeaders(options),
+    )
     // Credentials in the URL stay out of labels and logs.
     const shown = new URL(url)
     shown.username = ''
     shown.password = ''
-    this.#metrics = new LokiSenderMetrics(options.registry ?? new Registry(), { component: options.component, url: shown.href })
-    this.#logger = (options.logger ?? nullLogger).child({ component: options.component, endpoint: options.name ?? shown.href })
+    this.#metrics = new LokiSenderMetrics(options.registry ?? new Registry(), {
+      component: options.component,
+      url: shown.href,
+    })
+    this.#logger = (options.logger ?? nullLogger).child({
+      component: options.component,
+      endpoint: options.name ?? shown.href,
+    })
   }
 
   /** Starts one reader loop per WAL shard. */
   start(): void {
-    if (this.#loops !== undefined || this.#stopped !== undefined) throw new LokiStateError('a Loki sender starts once')
+    if (this.#loops !== undefined || this.#stopped !== undefined)
+      throw new LokiStateError('a Loki sender starts once')
     this.#loops = []
     for (let shard = 0; shard < this.#wal.shards; shard++) this.#loops.push(this.#run(shard))
   }
@@ -114,7 +127,7 @@ export class LokiSender {
         // records that waited in the WAL already (backlog, restart) go at once.
         const sendAt = pending[0]!.appendedAt + batchWaitMs
         if (pendingBytes < batchSizeBytes && Date.now() < sendAt) {
-          const timeout = AbortSignal.timeout(Math.max(1, sendAt - Date.now()))
+          const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(sendAt - Date.now())))
           await this.#wal.waitForData(shard, cursor, AbortSignal.any([stopping, timeout]))
           if (!timeout.aborted) continue
         }
@@ -157,13 +170,26 @@ export class LokiSender {
         reason = outcome.status === 429 ? 'http_429' : 'http_5xx'
         // Retry-After is honoured where HTTP defines it for this purpose: 429 and 503.
         if (outcome.status === 429 || outcome.status === 503) waitMs = parseRetryAfter(outcome.retryAfter)
-        this.#logger.warn({ status: outcome.status, message: outcome.message, retries, entries }, 'Loki refused the batch for now; retrying')
+        this.#logger.warn(
+          { status: outcome.status, message: outcome.message, retries, entries },
+          'Loki refused the batch for now; retrying',
+        )
       } else {
-        return this.#drop(outcome.status === 429 ? 'rate_limited' : 'http_4xx', entries, outcome.status, outcome.message)
+        return this.#drop(
+          outcome.status === 429 ? 'rate_limited' : 'http_4xx',
+          entries,
+          outcome.status,
+          outcome.message,
+        )
       }
       // As in Alloy's client: max_backoff_retries bounds the retries, 0 means no bound.
       if (maxBackoffRetries > 0 && retries + 1 >= maxBackoffRetries) {
-        return this.#drop(reason === 'http_429' ? 'rate_limited' : 'retries_exhausted', entries, undefined, reason)
+        return this.#drop(
+          reason === 'http_429' ? 'rate_limited' : 'retries_exhausted',
+          entries,
+          undefined,
+          reason,
+        )
       }
       this.#metrics.retried(reason)
       try {

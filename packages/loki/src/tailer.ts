@@ -44,7 +44,13 @@ export class FileTailer {
   #rotated = false
   #loop: Promise<void> | undefined
 
-  constructor(path: string, labels: Label[], deliver: DeliverStream, positions: Positions, options: TailerOptions) {
+  constructor(
+    path: string,
+    labels: Label[],
+    deliver: DeliverStream,
+    positions: Positions,
+    options: TailerOptions,
+  ) {
     this.path = path
     this.#labels = labels
     this.#deliver = deliver
@@ -144,7 +150,11 @@ export class FileTailer {
       if (stop < 0 || stop >= end) stop = end
       let lineEnd = stop
       if (lineEnd > start && chunk[lineEnd - 1] === 0x0d) lineEnd--
-      entries.push({ timestampNs: receiveTimeNs(), line: chunk.toString('utf8', start, lineEnd), structuredMetadata: [] })
+      entries.push({
+        timestampNs: receiveTimeNs(),
+        line: chunk.toString('utf8', start, lineEnd),
+        structuredMetadata: [],
+      })
       start = stop + 1
     }
     await this.#deliver({ labels: this.#labels, entries })

@@ -26,7 +26,11 @@ export class FakeLoki {
       req.on('end', () => {
         const status = this.#script.shift() ?? 204
         this.statuses.push(status)
-        if (status < 300) this.received.push({ headers: req.headers, push: decodeLokiPush(snappyDecode(Buffer.concat(chunks))) })
+        if (status < 300)
+          this.received.push({
+            headers: req.headers,
+            push: decodeLokiPush(snappyDecode(Buffer.concat(chunks))),
+          })
         res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? '' : `status ${status}\n`)
       })
     })

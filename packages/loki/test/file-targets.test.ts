@@ -32,7 +32,10 @@ describe('FileTargets', () => {
 
   const lines = (): string[] => received.flatMap((s) => s.entries.map((e) => e.line))
 
-  function follow(pattern: string, options: { tailFromEnd?: boolean; fail?: () => boolean } = {}): FileTargets {
+  function follow(
+    pattern: string,
+    options: { tailFromEnd?: boolean; fail?: () => boolean } = {},
+  ): FileTargets {
     const t = new FileTargets({
       positionsPath: join(dir, 'positions.json'),
       pollMs: 10,

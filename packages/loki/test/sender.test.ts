@@ -23,9 +23,14 @@ async function append(wal: Wal, streams: LokiStream[]): Promise<void> {
 }
 
 function metric(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
-  return registry.getSingleMetric(name)!
+  return registry
+    .getSingleMetric(name)!
     .get()
-    .then((m) => m.values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((sum, v) => sum + v.value, 0))
+    .then((m) =>
+      m.values
+        .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+        .reduce((sum, v) => sum + v.value, 0),
+    )
 }
 
 describe('LokiSender', () => {
@@ -49,25 +54,52 @@ describe('LokiSender', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  async function start(script: number[], overrides: Partial<typeof DEFAULT_ENDPOINT> & { tenantId?: string } = {}): Promise<void> {
+  async function start(
+    script: number[],
+    overrides: Partial<typeof DEFAULT_ENDPOINT> & { tenantId?: string } = {},
+  ): Promise<void> {
     loki = new FakeLoki(script)
     const url = await loki.listen()
-    sender = new LokiSender({ ...DEFAULT_ENDPOINT, batchWaitMs: 5, minBackoffMs: 5, maxBackoffMs: 20, url, component: 'loki.write.test', registry, wal, ...overrides })
+    sender = new LokiSender({
+      ...DEFAULT_ENDPOINT,
+      batchWaitMs: 5,
+      minBackoffMs: 5,
+      maxBackoffMs: 20,
+      url,
+      component: 'loki.write.test',
+      registry,
+      wal,
+      ...overrides,
+    })
     sender.start()
   }
 
   test('posts snappy protobuf with the tenant header and keeps every stream in order', async () => {
     await start([], { tenantId: 'team-a' })
     for (let i = 0; i < 5; i++) await append(wal, [stream('a', [`a${i}`]), stream('b', [`b${i}`, `b${i}'`])])
-    await loki.waitFor(() => (loki.lines().get('app=b')?.length ?? 0) === 10 && (loki.lines().get('app=a')?.length ?? 0) === 5)
+    await loki.waitFor(
+      () => (loki.lines().get('app=b')?.length ?? 0) === 10 && (loki.lines().get('app=a')?.length ?? 0) === 5,
+    )
     assert.deepEqual(loki.lines().get('app=a'), ['a0', 'a1', 'a2', 'a3', 'a4'])
-    assert.deepEqual(loki.lines().get('app=b'), ['b0', "b0'", 'b1', "b1'", 'b2', "b2'", 'b3', "b3'", 'b4', "b4'"])
+    assert.deepEqual(loki.lines().get('app=b'), [
+      'b0',
+      "b0'",
+      'b1',
+      "b1'",
+      'b2',
+      "b2'",
+      'b3',
+      "b3'",
+      'b4',
+      "b4'",
+    ])
     const headers = loki.received[0]!.headers
     assert.equal(headers['content-type'], 'application/x-protobuf')
     assert.equal(headers['x-scope-orgid'], 'team-a')
     assert.equal(headers['content-encoding'], undefined)
-    assert.equal(await metric(registry, 'sluice_loki_sent_entries_total'), 15)
+    // The WAL empties once the sender has counted and acknowledged what Loki accepted.
     await loki.waitFor(() => wal.stats().records === 0)
+    assert.equal(await metric(registry, 'sluice_loki_sent_entries_total'), 15)
   })
 
   test('retries a 500 and delivers the batch once the backend recovers', async () => {
@@ -96,7 +128,10 @@ describe('LokiSender', () => {
     await append(wal, [stream('a', ['lost'])])
     await loki.waitFor(() => loki.statuses.length === 3)
     await loki.waitFor(() => wal.stats().records === 0)
-    assert.equal(await metric(registry, 'sluice_loki_dropped_entries_total', { reason: 'retries_exhausted' }), 1)
+    assert.equal(
+      await metric(registry, 'sluice_loki_dropped_entries_total', { reason: 'retries_exhausted' }),
+      1,
+    )
     assert.equal(loki.received.length, 0)
   })
 

@@ -62,7 +62,9 @@ function requestSeries(request: number): TimeSeries[] {
   return out
 }
 
-const BODIES = Array.from({ length: 8 }, (_, r) => snappyEncode(encodeWriteRequest({ timeseries: requestSeries(r) })))
+const BODIES = Array.from({ length: 8 }, (_, r) =>
+  snappyEncode(encodeWriteRequest({ timeseries: requestSeries(r) })),
+)
 const SAMPLES_PER_REQUEST = SERIES
 
 function baselineOnce(body: Uint8Array, relabel: RelabelCache): number {
@@ -90,14 +92,22 @@ function timed(run: () => void): number {
 
 function job(n: number): PushJob {
   // A fresh copy per push, as an HTTP body is: the pipeline moves it to the worker.
-  return { body: BODIES[n % BODIES.length]!.slice(), encoding: 'snappy', protocol: 'v1', limits: LIMITS, plan: PLAN }
+  return {
+    body: BODIES[n % BODIES.length]!.slice(),
+    encoding: 'snappy',
+    protocol: 'v1',
+    limits: LIMITS,
+    plan: PLAN,
+  }
 }
 
 async function poolRate(threads: number): Promise<number> {
-  const pipeline = new MetricsPipeline({ threads, maxQueue: threads * 4 })
+  const pipeline = new MetricsPipeline({ threads, maxQueue: threads * BODIES.length })
   try {
-    // Warm-up: threads started, rules compiled, caches filled.
-    await Promise.all(Array.from({ length: threads * 2 }, (_, i) => pipeline.push(job(i))))
+    // Warm-up: threads started, rules compiled, and every thread's caches filled with every body.
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(Array.from({ length: threads * BODIES.length }, (_, i) => pipeline.push(job(i))))
+    }
     let requests = 0
     let n = 0
     const stop = performance.now() + SECONDS * 1000
@@ -129,7 +139,9 @@ const threads = availableParallelism()
 const pool = await poolRate(threads)
 
 const fmt = (v: number): string => `${(v / 1e6).toFixed(2)} M samples/s`
-console.log(`requests: ${SERIES} series, snappy, 2 relabel rules, 1 sink x ${SHARDS} shards; ${SECONDS}s per phase`)
+console.log(
+  `requests: ${SERIES} series, snappy, 2 relabel rules, 1 sink x ${SHARDS} shards; ${SECONDS}s per phase`,
+)
 console.log(`baseline (protobufjs, 1 thread):  ${fmt(baseline)}`)
 console.log(`pipeline runner (1 thread):       ${fmt(inline)}  x${(inline / baseline).toFixed(2)}`)
 console.log(`pipeline pool (${threads} threads):        ${fmt(pool)}  x${(pool / baseline).toFixed(2)}`)

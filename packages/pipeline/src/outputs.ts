@@ -95,13 +95,18 @@ function copy(src: Uint8Array, start: number, end: number, out: Uint8Array, pos:
   return pos + end - start
 }
 
-/** One sink's batches for one push, one per WAL shard, created when the first series lands there. */
-export class SinkBatches {
+/**
+ * A sink or main-thread receiver of one push, with one batch per WAL shard (a main receiver has one),
+ * created when the first series lands there.
+ */
+export class Destination {
   readonly id: string
+  readonly main: boolean
   readonly shards: (OutputBatch | undefined)[]
 
-  constructor(id: string, shards: number) {
+  constructor(id: string, main: boolean, shards: number) {
     this.id = id
+    this.main = main
     this.shards = new Array<OutputBatch | undefined>(shards)
   }
 

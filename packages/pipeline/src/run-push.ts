@@ -10,12 +10,14 @@ import {
   splitWriteRequest,
   v2ToV1,
 } from '@sluice/wire'
+import { encodeLabelFields, labelRegion, labelsStart } from './label-fields.ts'
 import { sameLabels, withExternalLabels } from './labels.ts'
-import { OutputBatch, SinkBatches } from './outputs.ts'
+import { Destination } from './outputs.ts'
 import { type OwnerLookup, OwnershipCache } from './ownership-cache.ts'
 import type { PushJob, StagePlan } from './plan.ts'
 import { type LabelProcessor, ProcessorCache, WRITE_RELABEL_CACHE_SIZE } from './processors.ts'
 import { MainOutput, PushOutput, PushResult, RemoteOutput } from './result.ts'
+import { MemoEntry, MemoTarget, SeriesMemo } from './series-memo.ts'
 
 /** A relabel stage of one push, its rules compiled. */
 class RelabelNode {
@@ -28,14 +30,16 @@ class RelabelNode {
   }
 }
 
-/** A sink of one push: where its series go, and what it does to their labels first. */
+/** A sink of one push: its destination, and what it does to labels first. */
 class SinkNode {
-  readonly batches: SinkBatches
+  readonly dest: number
+  readonly shards: number
   readonly externalLabels: Label[]
   readonly writeRelabel: LabelProcessor | null
 
-  constructor(batches: SinkBatches, externalLabels: Label[], writeRelabel: LabelProcessor | null) {
-    this.batches = batches
+  constructor(dest: number, shards: number, externalLabels: Label[], writeRelabel: LabelProcessor | null) {
+    this.dest = dest
+    this.shards = shards
     this.externalLabels = externalLabels
     this.writeRelabel = writeRelabel
   }
@@ -43,12 +47,10 @@ class SinkNode {
 
 /** A main-thread receiver of one push. */
 class MainNode {
-  readonly id: string
-  readonly batch: OutputBatch
+  readonly dest: number
 
-  constructor(id: string, batch: OutputBatch) {
-    this.id = id
-    this.batch = batch
+  constructor(dest: number) {
+    this.dest = dest
   }
 }
 
@@ -56,20 +58,33 @@ type Node = RelabelNode | SinkNode | MainNode
 
 /** Bounds of a worker's caches. */
 export interface RunnerOptions {
-  /** Most relabel stages (and sinks' write_relabel rule sets) kept compiled per worker. */
+  /** Most relabel stages (and sinks' write_relabel rule sets) kept compiled. Default 256. */
   maxStages?: number
+  /** Most plans (receivers' forward_to graphs) whose per-series outcomes are remembered. Default 4. */
+  maxPlans?: number
+  /**
+   * Most series outcomes remembered per plan. An entry holds the series' label bytes and its new label
+   * fields per destination, a few hundred bytes for typical series. Default 50 000.
+   */
+  memoEntries?: number
 }
 
 /**
- * Runs pushes: the whole worker-side path of DESIGN.md's "data path of one push". One instance lives
- * in each worker thread and keeps the compiled relabel rules and the ownership table between pushes.
+ * Runs pushes: the worker-side path of DESIGN.md's "data path of one push". One instance lives in each
+ * worker thread and keeps, between pushes, the compiled relabel rules, the ownership table and what
+ * each plan did to each series it saw.
  */
 export class PushRunner {
   readonly #processors: ProcessorCache
   readonly #ownership = new OwnershipCache()
+  readonly #memos = new Map<string, SeriesMemo>()
+  readonly #maxPlans: number
+  readonly #memoEntries: number
 
   constructor(options: RunnerOptions = {}) {
     this.#processors = new ProcessorCache(options.maxStages ?? 256)
+    this.#maxPlans = options.maxPlans ?? 4
+    this.#memoEntries = options.memoEntries ?? 50_000
   }
 
   /**
@@ -80,14 +95,16 @@ export class PushRunner {
   run(job: PushJob): PushResult {
     const max = job.limits.maxDecodedBytes
     // An identity body is its own decoded form, so the same cap applies to its length.
-    if (job.encoding === 'identity' && job.body.length > max)
+    if (job.encoding === 'identity' && job.body.length > max) {
       throw new LimitError('maxDecodedBytes', max, job.body.length)
+    }
     let buf = job.encoding === 'snappy' ? snappyDecode(job.body, max) : job.body
     if (job.protocol === 'v2') buf = v2ToV1(buf, job.limits)
     const index = splitWriteRequest(buf, job.limits)
     const owners = job.ownership === undefined ? null : this.#ownership.lookup(job.ownership.table)
-    const run = new Run(buf, index)
-    const nodes = this.#compile(job.plan, run)
+    const destinations: Destination[] = []
+    const nodes = this.#compile(job.plan, destinations)
+    const run = new Run(buf, index, destinations, this.#memo(job.plan))
     const remote = run.route(owners, job.ownership?.selfIndex ?? -1, nodes)
     return run.finish(remote)
   }
@@ -97,23 +114,60 @@ export class PushRunner {
     return this.#processors.size
   }
 
-  #compile(plan: StagePlan[], run: Run): Node[] {
+  /** The outcome memo of this plan; keyed by the plan's JSON, so any change of rules or graph starts afresh. */
+  #memo(plan: StagePlan[]): SeriesMemo {
+    const key = JSON.stringify(plan)
+    let memo = this.#memos.get(key)
+    if (memo !== undefined) {
+      this.#memos.delete(key)
+    } else {
+      memo = new SeriesMemo(this.#memoEntries)
+      if (this.#memos.size >= this.#maxPlans) this.#memos.delete(this.#memos.keys().next().value!)
+    }
+    this.#memos.set(key, memo)
+    return memo
+  }
+
+  /** Builds the push's nodes; destinations get indices in plan order, one per sink or main id. */
+  #compile(plan: StagePlan[], destinations: Destination[]): Node[] {
     const nodes: Node[] = []
     for (const stage of plan) {
       if (stage.kind === 'relabel') {
         const processor = this.#processors.get('relabel', stage.id, stage.rules, stage.cacheSize)
-        nodes.push(new RelabelNode(processor, this.#compile(stage.next, run)))
+        nodes.push(new RelabelNode(processor, this.#compile(stage.next, destinations)))
       } else if (stage.kind === 'sink') {
         const writeRelabel =
           stage.writeRelabel.length === 0
             ? null
             : this.#processors.get('sink', stage.id, stage.writeRelabel, WRITE_RELABEL_CACHE_SIZE)
-        nodes.push(new SinkNode(run.sink(stage.id, stage.shards), stage.externalLabels, writeRelabel))
+        const dest = destinationIndex(destinations, stage.id, false, stage.shards)
+        const shards = destinations[dest]!.shards.length
+        nodes.push(new SinkNode(dest, shards, stage.externalLabels, writeRelabel))
       } else {
-        nodes.push(new MainNode(stage.id, run.main(stage.id)))
+        nodes.push(new MainNode(destinationIndex(destinations, stage.id, true, 1)))
       }
     }
     return nodes
+  }
+}
+
+function destinationIndex(destinations: Destination[], id: string, main: boolean, shards: number): number {
+  const found = destinations.findIndex((d) => d.id === id && d.main === main)
+  if (found !== -1) return found
+  destinations.push(new Destination(id, main, shards))
+  return destinations.length - 1
+}
+
+/** A destination reached by the series being visited, before its labels are encoded. */
+class Pending {
+  readonly dest: number
+  readonly shard: number
+  readonly labels: Label[] | null
+
+  constructor(dest: number, shard: number, labels: Label[] | null) {
+    this.dest = dest
+    this.shard = shard
+    this.labels = labels
   }
 }
 
@@ -121,55 +175,38 @@ export class PushRunner {
 class Run {
   readonly buf: Uint8Array
   readonly index: SeriesIndex
-  readonly #sinks = new Map<string, SinkBatches>()
-  readonly #mains = new Map<string, OutputBatch>()
+  readonly destinations: Destination[]
+  readonly memo: SeriesMemo
   dropped = 0
-  // The series being visited. Its labels are decoded at most once, and only when a stage reads them.
+  // The series being visited on the general path. Its labels are decoded at most once.
   #start = 0
   #end = 0
-  #samples = 0
   #hashLo = 0
   #original: Label[] | null = null
-  // One-entry memo of the last label set encoded for this series: fan-out to several sinks with the
-  // same final labels re-encodes once.
-  #encodedFor: Label[] | null = null
-  #encoded: Uint8Array = new Uint8Array(0)
-  #encodedHashLo = 0
+  #pending: Pending[] = []
+  #droppedHere = 0
 
-  constructor(buf: Uint8Array, index: SeriesIndex) {
+  constructor(buf: Uint8Array, index: SeriesIndex, destinations: Destination[], memo: SeriesMemo) {
     this.buf = buf
     this.index = index
-  }
-
-  sink(id: string, shards: number): SinkBatches {
-    let batches = this.#sinks.get(id)
-    if (batches === undefined) {
-      batches = new SinkBatches(id, shards)
-      this.#sinks.set(id, batches)
-    }
-    return batches
-  }
-
-  main(id: string): OutputBatch {
-    let batch = this.#mains.get(id)
-    if (batch === undefined) {
-      batch = new OutputBatch()
-      this.#mains.set(id, batch)
-    }
-    return batch
+    this.destinations = destinations
+    this.memo = memo
   }
 
   /**
    * Sends each series owned by another member to that member's list, untouched, and runs the plan on
-   * the rest. A hash with no owner (no ready member, -1) stays here: keeping it is safer than
-   * refusing a push while the cluster forms. Returns the other owners' series indices.
+   * the rest. A hash with no owner (no ready member, -1) stays here: keeping it is safer than refusing
+   * a push while the cluster forms. Returns the other owners' series indices.
    */
   route(owners: OwnerLookup | null, selfIndex: number, nodes: Node[]): Map<number, number[]> {
+    const { buf, memo } = this
     const { count, starts, ends, hashHi, hashLo, samples } = this.index
     const remote = new Map<number, number[]>()
     for (let i = 0; i < count; i++) {
+      const hi = hashHi[i]!
+      const lo = hashLo[i]!
       if (owners !== null) {
-        const owner = owners.ownerIndexOfHash(hashHi[i]!, hashLo[i]!)
+        const owner = owners.ownerIndexOfHash(hi, lo)
         if (owner !== -1 && owner !== selfIndex) {
           let list = remote.get(owner)
           if (list === undefined) {
@@ -180,15 +217,68 @@ class Run {
           continue
         }
       }
-      this.#start = starts[i]!
-      this.#end = ends[i]!
-      this.#samples = samples[i]!
-      this.#hashLo = hashLo[i]!
-      this.#original = null
-      this.#encodedFor = null
-      this.#visit(nodes, null)
+      const start = starts[i]!
+      const end = ends[i]!
+      const labelsEnd = labelRegion(buf, start, end)
+      if (labelsEnd === -1) {
+        this.#general(nodes, i)
+        continue
+      }
+      const lStart = labelsStart
+      let entry = memo.get(hi, lo, buf, lStart, labelsEnd)
+      if (entry === undefined) {
+        entry = this.#outcome(nodes, i, buf.slice(lStart, labelsEnd))
+        memo.set(hi, lo, entry)
+      }
+      this.dropped += entry.dropped
+      const n = samples[i]!
+      const targets = entry.targets
+      for (let t = 0; t < targets.length; t++) {
+        const target = targets[t]!
+        const batch = this.destinations[target.dest]!.shard(target.shard)
+        if (target.labelFields === null) batch.addRange(start, end, n)
+        else batch.addRelabelled(target.labelFields, labelsEnd, end, n)
+      }
     }
     return remote
+  }
+
+  /** Runs the plan on series `i` and records the outcome, with each new label set encoded once. */
+  #outcome(nodes: Node[], i: number, labelBytes: Uint8Array): MemoEntry {
+    this.#visitSeries(nodes, i)
+    const targets: MemoTarget[] = []
+    let lastLabels: Label[] | null = null
+    let lastFields: Uint8Array | null = null
+    for (const p of this.#pending) {
+      if (p.labels !== null && p.labels !== lastLabels) {
+        lastLabels = p.labels
+        lastFields = encodeLabelFields(p.labels)
+      }
+      targets.push(new MemoTarget(p.dest, p.shard, p.labels === null ? null : lastFields))
+    }
+    return new MemoEntry(this.index.hashHi[i]!, labelBytes, this.#droppedHere, targets)
+  }
+
+  /** Series whose label fields are not all first: run the plan, re-encode with the wire codec. */
+  #general(nodes: Node[], i: number): void {
+    this.#visitSeries(nodes, i)
+    this.dropped += this.#droppedHere
+    const n = this.index.samples[i]!
+    for (const p of this.#pending) {
+      const batch = this.destinations[p.dest]!.shard(p.shard)
+      if (p.labels === null) batch.addRange(this.#start, this.#end, n)
+      else batch.addBytes(rewriteSeriesLabels(this.buf, this.#start, this.#end, p.labels), n)
+    }
+  }
+
+  #visitSeries(nodes: Node[], i: number): void {
+    this.#start = this.index.starts[i]!
+    this.#end = this.index.ends[i]!
+    this.#hashLo = this.index.hashLo[i]!
+    this.#original = null
+    this.#pending = []
+    this.#droppedHere = 0
+    this.#visit(nodes, null)
   }
 
   #originalLabels(): Label[] {
@@ -206,14 +296,12 @@ class Run {
       if (node instanceof RelabelNode) {
         const input = labels ?? this.#originalLabels()
         const out = node.processor.process(input)
-        if (out === null) this.dropped++
+        if (out === null) this.#droppedHere++
         else this.#visit(node.next, sameLabels(out, input) ? labels : out)
       } else if (node instanceof SinkNode) {
         this.#toSink(node, labels)
-      } else if (labels === null) {
-        node.batch.addRange(this.buf, this.#start, this.#end, this.#samples)
       } else {
-        node.batch.addBytes(this.#encode(labels), this.#samples)
+        this.#pending.push(new Pending(node.dest, 0, labels))
       }
     }
   }
@@ -229,28 +317,13 @@ class Run {
       const input = labels ?? this.#originalLabels()
       const out = node.writeRelabel.process(input)
       if (out === null) {
-        this.dropped++
+        this.#droppedHere++
         return
       }
       if (!sameLabels(out, input)) labels = out
     }
-    const shards = node.batches.shards.length
-    if (labels === null) {
-      node.batches.shard(this.#hashLo % shards).addRange(this.buf, this.#start, this.#end, this.#samples)
-    } else {
-      const bytes = this.#encode(labels)
-      node.batches.shard(this.#encodedHashLo % shards).addBytes(bytes, this.#samples)
-    }
-  }
-
-  /** The current series re-encoded with `labels`; sets #encodedHashLo to the low half of their hash. */
-  #encode(labels: Label[]): Uint8Array {
-    if (this.#encodedFor !== labels) {
-      this.#encoded = rewriteSeriesLabels(this.buf, this.#start, this.#end, labels)
-      this.#encodedHashLo = Number(BigInt.asUintN(32, hashLabels(labels)))
-      this.#encodedFor = labels
-    }
-    return this.#encoded
+    const lo = labels === null ? this.#hashLo : Number(BigInt.asUintN(32, hashLabels(labels)))
+    this.#pending.push(new Pending(node.dest, lo % node.shards, labels))
   }
 
   /**
@@ -260,21 +333,22 @@ class Run {
    */
   finish(remote: Map<number, number[]>): PushResult {
     const { index, buf } = this
-    const hasMetadata = index.metadataCount > 0
     const local: PushOutput[] = []
-    for (const batches of this.#sinks.values()) {
-      if (hasMetadata) batches.shard(0)
-      for (let s = 0; s < batches.shards.length; s++) {
-        const batch = batches.shards[s]
-        if (batch === undefined) continue
-        if (s === 0) this.#addMetadata(batch)
-        local.push(new PushOutput(batches.id, s, batch.builder.finish(), batch.series, batch.samples))
-      }
-    }
     const main: MainOutput[] = []
-    for (const [id, batch] of this.#mains) {
-      this.#addMetadata(batch)
-      main.push(new MainOutput(id, batch.builder.finish(), batch.series, batch.samples))
+    for (const dest of this.destinations) {
+      if (index.metadataCount > 0) {
+        const first = dest.shard(0)
+        for (let m = 0; m < index.metadataCount; m++) {
+          first.addMetadata(index.metadataStarts[m]!, index.metadataEnds[m]!)
+        }
+      }
+      for (let s = 0; s < dest.shards.length; s++) {
+        const batch = dest.shards[s]
+        if (batch === undefined) continue
+        const payload = batch.finish(buf)
+        if (dest.main) main.push(new MainOutput(dest.id, payload, batch.series, batch.samples))
+        else local.push(new PushOutput(dest.id, s, payload, batch.series, batch.samples))
+      }
     }
     const forward: RemoteOutput[] = []
     for (const [owner, selected] of remote) {
@@ -283,12 +357,5 @@ class Run {
       forward.push(new RemoteOutput(owner, buildWriteRequest(buf, index, selected), selected.length, samples))
     }
     return new PushResult(local, main, forward, index.count, index.totalSamples(), this.dropped)
-  }
-
-  #addMetadata(batch: OutputBatch): void {
-    const { metadataCount, metadataStarts, metadataEnds } = this.index
-    for (let m = 0; m < metadataCount; m++) {
-      batch.builder.addRange(this.buf, metadataStarts[m]!, metadataEnds[m]!)
-    }
   }
 }

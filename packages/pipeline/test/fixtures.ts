@@ -104,3 +104,28 @@ export function encodeV2(series: TimeSeries[]): Uint8Array {
   for (const ts of body) field(5, ts, out)
   return new Uint8Array(out)
 }
+
+/**
+ * A remote-write 1.0 body whose series carry their samples before their labels: legal protobuf that
+ * no Prometheus encoder writes, to reach the pipeline's general (non-memo) path.
+ */
+export function encodeLabelsLast(series: TimeSeries[]): Uint8Array {
+  const enc = new TextEncoder()
+  const out: number[] = []
+  for (const s of series) {
+    const ts: number[] = []
+    for (const smp of s.samples) {
+      const sb: number[] = [0x09, ...new Uint8Array(new Float64Array([smp.value]).buffer), 0x10]
+      varint(smp.timestamp, sb)
+      field(2, sb, ts)
+    }
+    for (const l of s.labels) {
+      const lb: number[] = []
+      field(1, Array.from(enc.encode(l.name)), lb)
+      field(2, Array.from(enc.encode(l.value)), lb)
+      field(1, lb, ts)
+    }
+    field(1, ts, out)
+  }
+  return new Uint8Array(out)
+}

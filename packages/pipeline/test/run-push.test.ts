@@ -5,7 +5,7 @@ import type { Label } from '@sluice/contracts'
 import type { RelabelRule } from '@sluice/relabel'
 import { hashLabels, MetricType } from '@sluice/wire'
 import { type PushJob, PushRunner, type StagePlan } from '../src/index.ts'
-import { decode, encode, encodeV2, key, keys, LIMITS, makeSeries } from './fixtures.ts'
+import { decode, encode, encodeLabelsLast, encodeV2, key, keys, LIMITS, makeSeries } from './fixtures.ts'
 
 function job(body: Uint8Array, plan: StagePlan[], extra: Partial<PushJob> = {}): PushJob {
   return { body, encoding: 'identity', protocol: 'v1', limits: LIMITS, plan, ...extra }
@@ -281,5 +281,50 @@ describe('PushRunner', () => {
       runner.run(job(encode(makeSeries(1)), plan))
     }
     assert.equal(runner.compiledStages, 2)
+  })
+
+  it('gives a repeated push the same outputs from its memo as from the rules', () => {
+    const runner = new PushRunner()
+    const plan: StagePlan[] = [
+      {
+        kind: 'relabel',
+        id: 'r',
+        cacheSize: 100,
+        rules: [
+          { source_labels: ['job'], regex: 'job_2', action: 'drop' },
+          { target_label: 'env', replacement: 'prod' },
+        ],
+        next: [sink('a', 3), sink('b', 2, [{ name: 'zone', value: 'z1' }]), { kind: 'main', id: 'm' }],
+      },
+    ]
+    const first = runner.run(job(encode(makeSeries(30)), plan))
+    const again = runner.run(job(encode(makeSeries(30)), plan))
+    assert.deepEqual(again, first)
+    assert.equal(again.droppedByRelabel, 10)
+  })
+
+  it('relabels a series whose labels follow its samples', () => {
+    const series = makeSeries(4, 2)
+    const plan: StagePlan[] = [
+      {
+        kind: 'relabel',
+        id: 'r',
+        cacheSize: 10,
+        rules: [
+          { source_labels: ['job'], regex: 'job_1', action: 'drop' },
+          { target_label: 'env', replacement: 'prod' },
+        ],
+        next: [sink('s', 2)],
+      },
+    ]
+    const result = new PushRunner().run(job(encodeLabelsLast(series), plan))
+    const got = result.local.flatMap((o) => decode(o.payload).timeseries)
+    assert.deepEqual(got.map((s) => key(s.labels)).sort(), [
+      '__name__=metric_0,env=prod,instance=host-0,job=job_0',
+      '__name__=metric_2,env=prod,instance=host-2,job=job_2',
+      '__name__=metric_3,env=prod,instance=host-3,job=job_0',
+    ])
+    assert.ok(got.every((s) => s.samples.length === 2))
+    assert.equal(result.droppedByRelabel, 1)
   })
 })

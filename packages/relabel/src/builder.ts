@@ -1,5 +1,5 @@
 import type { Label } from '@sluice/contracts'
-import { sortLabels } from './names.ts'
+import { compareLabelNames, sortLabels } from './names.ts'
 
 /**
  * A label set under modification, with the semantics of Prometheus's `labels.Builder`: the base set is
@@ -89,13 +89,29 @@ export class LabelBuilder {
   /** The resulting sorted label set; the base array itself when nothing changed. */
   labels(): Label[] {
     if (!this.dirty) return this.base as Label[]
-    const out: Label[] = []
+    const kept: Label[] = []
     for (const label of this.base) {
       if (this.addNames.includes(label.name) || this.deleted.includes(label.name)) continue
-      out.push(label)
+      kept.push(label)
     }
+    if (this.addNames.length === 0) return kept
+    const added: Label[] = []
     for (let i = 0; i < this.addNames.length; i++)
-      out.push({ name: this.addNames[i]!, value: this.addValues[i]! })
-    return this.addNames.length > 0 ? sortLabels(out) : out
+      added.push({ name: this.addNames[i]!, value: this.addValues[i]! })
+    // The base is sorted and additions are few: sort those and merge, rather than sort everything.
+    return merge(kept, sortLabels(added))
   }
+}
+
+function merge(a: readonly Label[], b: readonly Label[]): Label[] {
+  const out: Label[] = new Array(a.length + b.length)
+  let i = 0
+  let j = 0
+  let k = 0
+  while (i < a.length && j < b.length) {
+    out[k++] = compareLabelNames(a[i]!.name, b[j]!.name) < 0 ? a[i++]! : b[j++]!
+  }
+  while (i < a.length) out[k++] = a[i++]!
+  while (j < b.length) out[k++] = b[j++]!
+  return out
 }

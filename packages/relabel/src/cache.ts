@@ -16,11 +16,21 @@ export interface RelabelCacheOptions {
 const EVICTIONS = 'sluice_relabel_cache_evictions_total'
 const ENTRIES = 'sluice_relabel_cache_entries'
 
+/** One cached result with its CLOCK reference bit. */
+class Entry {
+  readonly result: readonly Label[] | null
+  referenced: boolean
+
+  constructor(result: readonly Label[] | null) {
+    this.result = result
+    this.referenced = false
+  }
+}
+
 /**
- * Memoises a Relabeler's results per input label set, least-recently-used with a hard bound. The key
- * is injective: each name and value is written with its length in front. (Separating with `\xff`, as Go
- * code does, is unsafe here: U+00FF is an ordinary character in a JS string, so `a="b\xffc\xffd"` and
- * `{a="b", c="d"}` would share a key.)
+ * Memoises a Relabeler's results per input label set, with a hard bound on entries and CLOCK
+ * (second-chance) eviction: a hit only sets a bit, so the hot path never reorders the map; eviction
+ * walks from the oldest entry, giving referenced entries one more round.
  *
  * Results are shared between callers and frozen: do not modify them. A cache belongs to one Relabeler;
  * build a new cache when the rules change.
@@ -28,7 +38,7 @@ const ENTRIES = 'sluice_relabel_cache_entries'
 export class RelabelCache {
   readonly #relabeler: Pick<Relabeler, 'process'>
   readonly #maxEntries: number
-  readonly #entries: Map<string, readonly Label[] | null>
+  readonly #entries: Map<string, Entry>
   #evictions: number
   readonly #evictionCounter: { inc(): void } | undefined
   readonly #entriesGauge: { set(value: number): void } | undefined
@@ -57,23 +67,30 @@ export class RelabelCache {
     const entries = this.#entries
     const hit = entries.get(key)
     if (hit !== undefined) {
-      // Re-insert to mark it most recently used (a Map iterates in insertion order).
-      entries.delete(key)
-      entries.set(key, hit)
-      return hit as Label[] | null
+      hit.referenced = true
+      return hit.result as Label[] | null
     }
     const result = this.#relabeler.process(labels)
     // An unchanged result is the caller's own array, which it may reuse; keep a copy instead.
     const stored = result === null ? null : Object.freeze(result === labels ? result.slice() : result)
-    entries.set(key, stored)
-    if (entries.size > this.#maxEntries) {
-      entries.delete(entries.keys().next().value!)
-      this.#evictions++
-      this.#evictionCounter?.inc()
-    } else {
-      this.#entriesGauge?.set(entries.size)
-    }
+    entries.set(key, new Entry(stored))
+    if (entries.size > this.#maxEntries) this.#evictOne()
+    else this.#entriesGauge?.set(entries.size)
     return stored as Label[] | null
+  }
+
+  /** Second chance: each pass either evicts or clears a bit, so it ends within size + 1 steps. */
+  #evictOne(): void {
+    const entries = this.#entries
+    for (;;) {
+      const [key, entry] = entries.entries().next().value!
+      entries.delete(key)
+      if (!entry.referenced) break
+      entry.referenced = false
+      entries.set(key, entry)
+    }
+    this.#evictions++
+    this.#evictionCounter?.inc()
   }
 
   /** Number of cached label sets. */
@@ -87,12 +104,27 @@ export class RelabelCache {
   }
 }
 
-function cacheKey(labels: readonly Label[]): string {
+/** U+00FF separates fields; it is legal in JS strings, unlike byte 0xFF in Go's UTF-8 strings. */
+const SEP = '\xff'
+
+/**
+ * An injective key for a label set. Usually the fields joined by U+00FF; when a field contains U+00FF
+ * itself (or the first name is empty) that would be ambiguous, so the key is instead U+00FF followed by
+ * length-prefixed fields. Keys of the first form never start with U+00FF, so the two cannot collide.
+ */
+export function cacheKey(labels: readonly Label[]): string {
   let key = ''
   for (let i = 0; i < labels.length; i++) {
     const { name, value } = labels[i]!
-    key += `${name.length}:${name}${value.length}:${value}`
+    if (name.includes(SEP) || value.includes(SEP) || name === '') return lengthPrefixedKey(labels)
+    key += name + SEP + value + SEP
   }
+  return key
+}
+
+function lengthPrefixedKey(labels: readonly Label[]): string {
+  let key = SEP
+  for (const { name, value } of labels) key += `${name.length}:${name}${value.length}:${value}`
   return key
 }
 

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Label } from '@sluice/contracts'
 import { Registry } from '@sluice/telemetry'
+import fc from 'fast-check'
+import { cacheKey } from '../src/cache.ts'
 import { compileRules, RelabelCache, RelabelConfigError } from '../src/index.ts'
 
 const relabeler = compileRules([
@@ -60,7 +62,7 @@ describe('RelabelCache', () => {
     assert.equal(cache.evictions, 7)
   })
 
-  it('evicts the least recently used entry', () => {
+  it('evicts entries not used since the clock last passed them, keeping recently used ones', () => {
     const counting = countingRelabeler()
     const cache = new RelabelCache(counting, { maxEntries: 2 })
     cache.process(set('a'))
@@ -72,6 +74,18 @@ describe('RelabelCache', () => {
     assert.equal(counting.calls, 0, 'a should still be cached')
     cache.process(set('b'))
     assert.equal(counting.calls, 1, 'b should have been evicted')
+  })
+
+  it('builds equal keys exactly for equal label sets, whatever characters they contain', () => {
+    // A tiny alphabet makes colliding pairs likely: a key that only joins fields with U+00FF fails here.
+    const field = fc.string({ unit: fc.constantFrom('a', '\xff', '1', ':'), maxLength: 2 })
+    const arbSet = fc.array(fc.record({ name: field, value: field }), { maxLength: 2 })
+    fc.assert(
+      fc.property(arbSet, arbSet, (x, y) => {
+        assert.equal(cacheKey(x) === cacheKey(y), JSON.stringify(x) === JSON.stringify(y))
+      }),
+      { numRuns: 3000 },
+    )
   })
 
   it('keys label sets injectively even when values contain separator-like characters', () => {

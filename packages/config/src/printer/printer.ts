@@ -9,7 +9,7 @@ import { ESCAPE } from './tabwriter.ts'
 export type Whitespace = 'ignore' | ' ' | '\v' | '\n' | '\f' | 'indent' | 'unindent'
 
 /** Printed token kinds that matter for spacing and comment placement. */
-export type PrintedToken = 'LITERAL' | 'IDENT' | 'NUMBER' | 'EOF' | 'OTHER' | '/' | 'BLOCK_COMMENT_SAFE'
+export type PrintedToken = 'LITERAL' | 'IDENT' | 'NUMBER' | 'EOF' | 'OTHER' | '/'
 
 interface Pos {
   offset: number
