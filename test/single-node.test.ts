@@ -51,10 +51,14 @@ describe('one node between a real Prometheus agent and a real Prometheus backend
     await startSluice(cleanup, gatewayConfig(ingestPort, backend.url))
     await startAgent(cleanup, [exporter.address], `http://127.0.0.1:${ingestPort}/api/v1/metrics/write`)
 
-    const cpu = await waitFor('node_cpu_seconds_total at the backend', async () => {
-      const r = await query(backend.url, 'node_cpu_seconds_total{via="sluice"}')
-      return r.length > 0 ? r : undefined
-    }, 60_000)
+    const cpu = await waitFor(
+      'node_cpu_seconds_total at the backend',
+      async () => {
+        const r = await query(backend.url, 'node_cpu_seconds_total{via="sluice"}')
+        return r.length > 0 ? r : undefined
+      },
+      60_000,
+    )
     assert.equal(cpu[0]!.metric.job, 'node')
     assert.equal(cpu[0]!.metric.instance, exporter.address)
     assert.ok(cpu[0]!.metric.cpu !== undefined && cpu[0]!.metric.mode !== undefined)
@@ -89,14 +93,21 @@ describe('durability of one node', () => {
     await sender.send(10)
     // Kill the node while its WAL holds what the backend has not seen, restart it, then the backend.
     await node.proc.stop('SIGKILL')
-    const restarted = await startSluice(cleanup, gatewayConfig(ingestPort, backend.url), { dir: node.dir, httpPort: node.httpPort })
+    const restarted = await startSluice(cleanup, gatewayConfig(ingestPort, backend.url), {
+      dir: node.dir,
+      httpPort: node.httpPort,
+    })
     await sender.send(10)
     await startBackend(cleanup, backend.dir, backend.port)
 
-    const counts = await waitFor('all 30 samples of every series at the backend', async () => {
-      const r = await query(backend.url, 'count_over_time(durability_test[1h])')
-      return r.length === series.length && r.every((s) => s.value[1] === '30') ? r : undefined
-    }, 60_000)
+    const counts = await waitFor(
+      'all 30 samples of every series at the backend',
+      async () => {
+        const r = await query(backend.url, 'count_over_time(durability_test[1h])')
+        return r.length === series.length && r.every((s) => s.value[1] === '30') ? r : undefined
+      },
+      60_000,
+    )
     assert.equal(counts.length, 20)
     // Nothing sent twice: Prometheus would count a duplicate timestamp once, so also check the WAL is empty.
     const metrics = await (await fetch(`${restarted.url}/metrics`)).text()
@@ -124,21 +135,37 @@ describe('bad input over HTTP', () => {
       const res = await fetch(ingest, {
         method: 'POST',
         body: item.body,
-        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': item.contentEncoding ?? 'snappy' },
+        headers: {
+          'content-type': 'application/x-protobuf',
+          'content-encoding': item.contentEncoding ?? 'snappy',
+        },
       })
       const text = await res.text()
       assert.equal(res.status, item.expectStatus, `${item.name}: ${res.status} ${text}`)
       assert.ok(text.length > 0, `${item.name}: a plain-text reason`)
     }
     assert.equal((await fetch(`${base}/-/ready`)).status, 200)
-    const ok = await pushSeries(ingest, [{ labels: [{ name: '__name__', value: 'still_works' }], samples: [{ value: 1, timestampMs: Date.now() }] }])
+    const ok = await pushSeries(ingest, [
+      {
+        labels: [{ name: '__name__', value: 'still_works' }],
+        samples: [{ value: 1, timestampMs: Date.now() }],
+      },
+    ])
     assert.equal(ok.status, 204)
   })
 
   test('a wrong content type is 415 and a wrong encoding is 415', async () => {
-    const wrongType = await fetch(ingest, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain', 'content-encoding': 'snappy' } })
+    const wrongType = await fetch(ingest, {
+      method: 'POST',
+      body: 'x',
+      headers: { 'content-type': 'text/plain', 'content-encoding': 'snappy' },
+    })
     assert.equal(wrongType.status, 415)
-    const wrongEncoding = await fetch(ingest, { method: 'POST', body: 'x', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' } })
+    const wrongEncoding = await fetch(ingest, {
+      method: 'POST',
+      body: 'x',
+      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+    })
     assert.equal(wrongEncoding.status, 415)
   })
 })

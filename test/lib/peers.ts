@@ -2,7 +2,11 @@ import { join } from 'node:path'
 import { type Cleanup, freePort, Proc, SLUICE_BIN, tempDir, waitForHttp, writeFile } from './process.ts'
 
 /** A real Prometheus server that accepts remote-write (and rejects out-of-order samples). */
-export async function startBackend(cleanup: Cleanup, dir = cleanup.dir(tempDir('backend')), port?: number): Promise<{ url: string; proc: Proc; dir: string; port: number }> {
+export async function startBackend(
+  cleanup: Cleanup,
+  dir = cleanup.dir(tempDir('backend')),
+  port?: number,
+): Promise<{ url: string; proc: Proc; dir: string; port: number }> {
   const p = port ?? (await freePort())
   const config = writeFile(dir, 'prometheus.yml', 'global:\n  scrape_interval: 1h\n')
   const proc = cleanup.proc(
@@ -21,7 +25,12 @@ export async function startBackend(cleanup: Cleanup, dir = cleanup.dir(tempDir('
 /** A real node-exporter on loopback. */
 export async function startNodeExporter(cleanup: Cleanup): Promise<{ address: string }> {
   const port = await freePort()
-  cleanup.proc(new Proc('node-exporter', 'prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']))
+  cleanup.proc(
+    new Proc('node-exporter', 'prometheus-node-exporter', [
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ]),
+  )
   await waitForHttp(`http://127.0.0.1:${port}/metrics`)
   return { address: `127.0.0.1:${port}` }
 }
@@ -52,7 +61,13 @@ export async function startAgent(cleanup: Cleanup, targets: string[], writeUrl: 
 export async function startSluice(
   cleanup: Cleanup,
   config: string,
-  options: { dir?: string; httpPort?: number; args?: string[]; env?: Record<string, string>; waitReady?: boolean } = {},
+  options: {
+    dir?: string
+    httpPort?: number
+    args?: string[]
+    env?: Record<string, string>
+    waitReady?: boolean
+  } = {},
 ): Promise<{ proc: Proc; url: string; dir: string; httpPort: number; configPath: string }> {
   const dir = options.dir ?? cleanup.dir(tempDir('sluice'))
   const httpPort = options.httpPort ?? (await freePort())
@@ -61,7 +76,14 @@ export async function startSluice(
     new Proc(
       'sluice',
       process.execPath,
-      [SLUICE_BIN, 'run', `--server.http.listen-addr=127.0.0.1:${httpPort}`, `--storage.path=${join(dir, 'data')}`, ...(options.args ?? []), configPath],
+      [
+        SLUICE_BIN,
+        'run',
+        `--server.http.listen-addr=127.0.0.1:${httpPort}`,
+        `--storage.path=${join(dir, 'data')}`,
+        ...(options.args ?? []),
+        configPath,
+      ],
       { SLUICE_LOG_LEVEL: 'warn', ...options.env },
     ),
   )
@@ -76,9 +98,15 @@ export async function startSluice(
 }
 
 /** Runs an instant PromQL query against a Prometheus server. */
-export async function query(base: string, promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+export async function query(
+  base: string,
+  promql: string,
+): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(promql)}`)
-  const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } }
+  const body = (await res.json()) as {
+    status: string
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] }
+  }
   if (body.status !== 'success') throw new Error(`query ${promql} failed: ${JSON.stringify(body)}`)
   return body.data.result
 }

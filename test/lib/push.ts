@@ -10,7 +10,11 @@ export async function pushSeries(
   const res = await fetch(url, {
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
+    headers: {
+      'content-type': 'application/x-protobuf',
+      'content-encoding': 'snappy',
+      'x-prometheus-remote-write-version': '0.1.0',
+    },
   })
   return { status: res.status, text: await res.text() }
 }
@@ -36,7 +40,10 @@ export class SequentialSender {
   async send(requests: number, retryForMs = 60_000, gapMs = 0): Promise<void> {
     for (let r = 0; r < requests; r++) {
       this.#t += 1000
-      const body = this.series.map((labels) => ({ labels, samples: [{ value: this.sent, timestampMs: this.#t }] }))
+      const body = this.series.map((labels) => ({
+        labels,
+        samples: [{ value: this.sent, timestampMs: this.#t }],
+      }))
       const deadline = Date.now() + retryForMs
       for (;;) {
         let status = 0
@@ -44,7 +51,8 @@ export class SequentialSender {
           status = (await pushSeries(this.url, body)).status
         } catch {}
         if (status >= 200 && status < 300) break
-        if (Date.now() > deadline) throw new Error(`request ${r} not accepted within ${retryForMs} ms (last status ${status})`)
+        if (Date.now() > deadline)
+          throw new Error(`request ${r} not accepted within ${retryForMs} ms (last status ${status})`)
         this.retries++
         await new Promise((res) => setTimeout(res, 100))
       }

@@ -13,7 +13,9 @@ if (major >= 24) {
 } else {
   const node = join(here, '../../../node_modules/node/bin/node')
   if (!existsSync(node)) {
-    console.error(`sluice needs Node.js 24 or newer (this is ${process.version}); run npm ci in the repository first`)
+    console.error(
+      `sluice needs Node.js 24 or newer (this is ${process.version}); run npm ci in the repository first`,
+    )
     process.exit(1)
   }
   const child = spawn(node, [join(here, '../src/cli.ts'), ...process.argv.slice(2)], { stdio: 'inherit' })

@@ -52,7 +52,12 @@ async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...RUN_OPTIONS, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' }, write: { type: 'boolean', short: 'w' } },
+    options: {
+      ...RUN_OPTIONS,
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+      write: { type: 'boolean', short: 'w' },
+    },
   })
   if (values.version) return void process.stdout.write(`sluice ${VERSION}\n`)
   const [command, path] = positionals
@@ -109,8 +114,10 @@ function sourcesOf(err: ConfigError): Map<string, string> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError) fail(err.diagnostics.length ? renderDiagnostics(err.diagnostics, sourcesOf(err)) : err.message)
+  if (err instanceof ConfigError)
+    fail(err.diagnostics.length ? renderDiagnostics(err.diagnostics, sourcesOf(err)) : err.message)
   if (isSluiceError(err)) fail(`error: ${err.message}`)
-  if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) fail(`${(err as Error).message}\n\n${USAGE}`, 2)
+  if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'))
+    fail(`${(err as Error).message}\n\n${USAGE}`, 2)
   fail(`error: ${(err as Error).stack ?? String(err)}`)
 })

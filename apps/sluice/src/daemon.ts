@@ -36,7 +36,13 @@ export class Daemon {
   readonly #debug: DebugSummary
   #stopping: Promise<void> | undefined
 
-  private constructor(flags: RunFlags, logger: Logger, metrics: Registry, cluster: Cluster | undefined, token: string | undefined) {
+  private constructor(
+    flags: RunFlags,
+    logger: Logger,
+    metrics: Registry,
+    cluster: Cluster | undefined,
+    token: string | undefined,
+  ) {
     this.flags = flags
     this.metrics = metrics
     this.logger = logger
@@ -76,7 +82,9 @@ export class Daemon {
     if (flags.cluster.enabled) {
       const secret = flags.cluster.secretFile ? await readSecretFile(flags.cluster.secretFile) : undefined
       token = dataPlaneToken(secret)
-      const advertiseHost = flags.cluster.advertiseAddress ? splitHostPort(flags.cluster.advertiseAddress).host : host
+      const advertiseHost = flags.cluster.advertiseAddress
+        ? splitHostPort(flags.cluster.advertiseAddress).host
+        : host
       const options: Parameters<typeof Cluster.start>[0] = {
         listenAddr: flags.cluster.listenAddr,
         joinAddresses: flags.cluster.joinAddresses,
@@ -97,12 +105,22 @@ export class Daemon {
     await daemon.reload()
     if (cluster) {
       if (flags.cluster.waitForSize > 0) {
-        const reached = await cluster.waitForSize(flags.cluster.waitForSize, flags.cluster.waitTimeoutMs || Number.POSITIVE_INFINITY)
-        if (!reached) logger.warn({ size: flags.cluster.waitForSize }, 'cluster.wait-timeout passed before the cluster reached its size; taking work anyway')
+        const reached = await cluster.waitForSize(
+          flags.cluster.waitForSize,
+          flags.cluster.waitTimeoutMs || Number.POSITIVE_INFINITY,
+        )
+        if (!reached)
+          logger.warn(
+            { size: flags.cluster.waitForSize },
+            'cluster.wait-timeout passed before the cluster reached its size; taking work anyway',
+          )
       }
       cluster.markReady()
     }
-    logger.info({ version: VERSION, listen: flags.httpListenAddr, config: flags.config, clustered: Boolean(cluster) }, 'sluice is running')
+    logger.info(
+      { version: VERSION, listen: flags.httpListenAddr, config: flags.config, clustered: Boolean(cluster) },
+      'sluice is running',
+    )
     return daemon
   }
 
@@ -116,7 +134,8 @@ export class Daemon {
     const text = (status: number, body: string) => (_: unknown, res: import('node:http').ServerResponse) => {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(body)
     }
-    const r = (method: string, path: string, handler: import('@sluice/components').Handler) => this.http.route(host, port, method, path, handler)
+    const r = (method: string, path: string, handler: import('@sluice/components').Handler) =>
+      this.http.route(host, port, method, path, handler)
     await r('GET', '/metrics', async (_req, res) => {
       res.writeHead(200, { 'content-type': this.metrics.contentType }).end(await this.metrics.metrics())
     })
@@ -131,17 +150,26 @@ export class Daemon {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('config reloaded\n')
       } catch (err) {
         this.logger.error({ err: String(err) }, 'reload rejected; the running config stays')
-        res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(`${String((err as Error).message ?? err)}\n`)
+        res
+          .writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
+          .end(`${String((err as Error).message ?? err)}\n`)
       }
     }
     await r('GET', '/-/reload', reload)
     await r('POST', '/-/reload', reload)
     await r('GET', '/api/v1/components', (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.controller.status(), null, 2))
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(this.controller.status(), null, 2))
     })
     await r('GET', '/api/v1/cluster', (_req, res) => {
       const body = this.#cluster
-        ? { enabled: true, self: this.#cluster.self, members: this.#cluster.members(), ownership: this.#cluster.ownership().members }
+        ? {
+            enabled: true,
+            self: this.#cluster.self,
+            members: this.#cluster.members(),
+            ownership: this.#cluster.ownership().members,
+          }
         : { enabled: false }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body, null, 2))
     })
@@ -166,7 +194,10 @@ export class Daemon {
           }
           const component = String(req.headers['x-sluice-component'] ?? '')
           const ingest = this.services.ingest.get(component)
-          if (!ingest) throw new SluiceError('SLUICE_ERR_NO_COMPONENT', `no component ${component} here`, { status: 503 })
+          if (!ingest)
+            throw new SluiceError('SLUICE_ERR_NO_COMPONENT', `no component ${component} here`, {
+              status: 503,
+            })
           await ingest(await readBody(req, 256 * 1024 * 1024))
           res.writeHead(204).end()
         } catch (err) {
@@ -178,10 +209,12 @@ export class Daemon {
 
   #statusPage(): string {
     const lines = [`Sluice ${VERSION}`, '', 'Components:']
-    for (const c of this.controller.status()) lines.push(`  ${c.id.padEnd(48)} ${c.health.state.padEnd(10)} ${c.health.message}`)
+    for (const c of this.controller.status())
+      lines.push(`  ${c.id.padEnd(48)} ${c.health.state.padEnd(10)} ${c.health.message}`)
     if (this.#cluster) {
       lines.push('', 'Cluster members:')
-      for (const m of this.#cluster.members()) lines.push(`  ${m.name.padEnd(24)} ${m.state.padEnd(8)} ${m.dataUrl}  ${m.id}`)
+      for (const m of this.#cluster.members())
+        lines.push(`  ${m.name.padEnd(24)} ${m.state.padEnd(8)} ${m.dataUrl}  ${m.id}`)
     }
     lines.push('', 'Endpoints: /metrics /-/ready /-/healthy /-/reload /api/v1/components /api/v1/cluster', '')
     return lines.join('\n')

@@ -66,9 +66,11 @@ function nonNegativeInt(flag: string, text: string): number {
 }
 
 export function runFlags(values: Record<string, string | boolean | undefined>, config: string): RunFlags {
-  const s = (k: keyof typeof RUN_OPTIONS): string => String(values[k] ?? ('default' in RUN_OPTIONS[k] ? RUN_OPTIONS[k].default : ''))
+  const s = (k: keyof typeof RUN_OPTIONS): string =>
+    String(values[k] ?? ('default' in RUN_OPTIONS[k] ? RUN_OPTIONS[k].default : ''))
   const listen = s('server.http.listen-addr')
-  if (!/^.*:\d+$/.test(listen)) throw new FlagError(`--server.http.listen-addr: want host:port, got "${listen}"`)
+  if (!/^.*:\d+$/.test(listen))
+    throw new FlagError(`--server.http.listen-addr: want host:port, got "${listen}"`)
   return {
     config,
     httpListenAddr: listen,

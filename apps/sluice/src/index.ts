@@ -1,3 +1,3 @@
-export { DEBUG_WRITE_PATH, Daemon } from './daemon.ts'
-export { FlagError, parseDuration, type RunFlags, RUN_OPTIONS, runFlags } from './flags.ts'
+export { Daemon, DEBUG_WRITE_PATH } from './daemon.ts'
+export { FlagError, parseDuration, RUN_OPTIONS, type RunFlags, runFlags } from './flags.ts'
 export { VERSION } from './version.ts'

@@ -46,7 +46,10 @@ export class ClusterForwarder implements ClusterRouting {
 
   #snapshotOf(table: OwnershipTable): PushOwnership | undefined {
     if (table.members.length === 0) return undefined
-    return { table: table.toPlain(), selfIndex: table.members.findIndex((m) => m.id === this.#cluster.self.id) }
+    return {
+      table: table.toPlain(),
+      selfIndex: table.members.findIndex((m) => m.id === this.#cluster.self.id),
+    }
   }
 
   ownership(): PushOwnership | undefined {
@@ -62,11 +65,19 @@ export class ClusterForwarder implements ClusterRouting {
     return this.#cluster.on('change', () => listener())
   }
 
-  async forward(ownership: PushOwnership, ownerIndex: number, componentId: string, payload: Uint8Array): Promise<void> {
+  async forward(
+    ownership: PushOwnership,
+    ownerIndex: number,
+    componentId: string,
+    payload: Uint8Array,
+  ): Promise<void> {
     const members = (ownership.table as { members: { id: string; dataUrl: string }[] }).members
     const owner = members[ownerIndex]
     if (!owner) throw new ForwardError(`member #${ownerIndex}`, 'not in the ownership table')
-    const headers: Record<string, string> = { 'content-type': 'application/x-protobuf', 'x-sluice-component': componentId }
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-protobuf',
+      'x-sluice-component': componentId,
+    }
     if (this.#token) headers.authorization = `Bearer ${this.#token}`
     try {
       const res = await request(`${owner.dataUrl}${FORWARD_PATH}`, {

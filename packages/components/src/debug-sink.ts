@@ -29,16 +29,25 @@ export class DebugSummary {
       this.#samples += index.samples[i]!
       // Names are tallied for a bounded sample of series so the summary costs little on big pushes.
       if (i < 256) {
-        const name = readSeriesLabels(payload, index.starts[i]!, index.ends[i]!).find((l) => l.name === '__name__')?.value ?? ''
-        if (this.#names.size < 10_000 || this.#names.has(name)) this.#names.set(name, (this.#names.get(name) ?? 0) + 1)
+        const name =
+          readSeriesLabels(payload, index.starts[i]!, index.ends[i]!).find((l) => l.name === '__name__')
+            ?.value ?? ''
+        if (this.#names.size < 10_000 || this.#names.has(name))
+          this.#names.set(name, (this.#names.get(name) ?? 0) + 1)
       }
     }
   }
 
   flush(): void {
     if (this.#requests === 0) return
-    const top = [...this.#names.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([n]) => n)
-    this.#logger.info({ requests: this.#requests, series: this.#series, samples: this.#samples, top_metrics: top }, 'debug sink summary')
+    const top = [...this.#names.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([n]) => n)
+    this.#logger.info(
+      { requests: this.#requests, series: this.#series, samples: this.#samples, top_metrics: top },
+      'debug sink summary',
+    )
     this.#requests = 0
     this.#series = 0
     this.#samples = 0

@@ -66,13 +66,28 @@ function watching<A>(
 /** discovery.file: Prometheus file_sd files (JSON or YAML), watched and re-read every refresh_interval. */
 export const discoveryFile = watching<{ files: string[]; refresh_interval: number }>(
   'discovery.file',
-  { attrs: { files: { type: { array: 'string' }, required: true }, refresh_interval: { type: 'duration', default: 300_000 } } },
+  {
+    attrs: {
+      files: { type: { array: 'string' }, required: true },
+      refresh_interval: { type: 'duration', default: 300_000 },
+    },
+  },
   (args, onTargets, ctx) =>
-    new FileDiscovery({ files: args.files, refreshIntervalMs: args.refresh_interval, onTargets, logger: ctx.logger }),
+    new FileDiscovery({
+      files: args.files,
+      refreshIntervalMs: args.refresh_interval,
+      onTargets,
+      logger: ctx.logger,
+    }),
 )
 
 /** discovery.dns: A, AAAA, SRV or MX look-ups of `names`, every refresh_interval. */
-export const discoveryDns = watching<{ names: string[]; refresh_interval: number; type: string; port: number }>(
+export const discoveryDns = watching<{
+  names: string[]
+  refresh_interval: number
+  type: string
+  port: number
+}>(
   'discovery.dns',
   {
     attrs: {
@@ -92,4 +107,3 @@ export const discoveryDns = watching<{ names: string[]; refresh_interval: number
       logger: ctx.logger,
     }),
 )
-

@@ -37,7 +37,13 @@ export class HttpServers {
   }
 
   /** Adds a route; resolves once the listener is bound. Returns a function that removes the route. */
-  async route(host: string, port: number, method: string, path: string, handler: Handler): Promise<() => Promise<void>> {
+  async route(
+    host: string,
+    port: number,
+    method: string,
+    path: string,
+    handler: Handler,
+  ): Promise<() => Promise<void>> {
     const key = `${method.toUpperCase()} ${path}`
     let listener = this.#listeners.get(port)
     if (listener && WILDCARDS.has(host) && !WILDCARDS.has(listener.host)) {
@@ -45,7 +51,9 @@ export class HttpServers {
     }
     if (!listener) listener = this.#listen(host, port)
     if (listener.routes.has(key)) {
-      throw new SluiceError('SLUICE_ERR_ROUTE_TAKEN', `${key} is already served on port ${port}`, { status: 500 })
+      throw new SluiceError('SLUICE_ERR_ROUTE_TAKEN', `${key} is already served on port ${port}`, {
+        status: 500,
+      })
     }
     listener.routes.set(key, handler)
     try {
@@ -86,7 +94,9 @@ export class HttpServers {
       if (!handler) {
         const allowed = [...routes.keys()].filter((k) => k.endsWith(` ${path}`)).map((k) => k.split(' ')[0])
         if (allowed.length > 0) {
-          res.writeHead(405, { allow: allowed.join(', '), 'content-type': 'text/plain' }).end('method not allowed\n')
+          res
+            .writeHead(405, { allow: allowed.join(', '), 'content-type': 'text/plain' })
+            .end('method not allowed\n')
         } else {
           res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n')
         }
@@ -123,7 +133,13 @@ export class HttpServers {
 function bind(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (err) =>
-      reject(new SluiceError('SLUICE_ERR_LISTEN', `cannot listen on ${host || '0.0.0.0'}:${port}: ${err.message}`, { cause: err })),
+      reject(
+        new SluiceError(
+          'SLUICE_ERR_LISTEN',
+          `cannot listen on ${host || '0.0.0.0'}:${port}: ${err.message}`,
+          { cause: err },
+        ),
+      ),
     )
     server.listen(port, host || '0.0.0.0', () => resolve())
   })

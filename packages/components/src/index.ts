@@ -16,7 +16,14 @@ export { BodyTooLargeError, type Handler, HttpServers, readBody, sendError } fro
 export { protocolOf, WRITE_PATH } from './prometheus-receive-http.ts'
 export { shardCount } from './prometheus-remote-write.ts'
 export { METRICS_RECEIVER_TYPE, type MetricsReceiver } from './receiver.ts'
-export { type ClusterRouting, deliver, type MainSink, type NodeServices, type ShardSink, SinkGoneError } from './services.ts'
+export {
+  type ClusterRouting,
+  deliver,
+  type MainSink,
+  type NodeServices,
+  type ShardSink,
+  SinkGoneError,
+} from './services.ts'
 
 /** Every component Sluice implements, by Alloy name. */
 export function builtinComponents(): ComponentRegistry<NodeServices> {

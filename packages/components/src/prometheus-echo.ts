@@ -16,8 +16,16 @@ interface Args {
  */
 export const prometheusEcho: ComponentDefinition<Args, NodeServices> = {
   name: 'prometheus.echo',
-  args: { attrs: { format: { type: 'string', default: 'text' }, summary_interval: { type: 'duration', default: 10_000 } } },
-  validate: (args) => (['text', 'summary'].includes(args.format) ? [] : [`format must be "text" or "summary", not "${args.format}"`]),
+  args: {
+    attrs: {
+      format: { type: 'string', default: 'text' },
+      summary_interval: { type: 'duration', default: 10_000 },
+    },
+  },
+  validate: (args) =>
+    ['text', 'summary'].includes(args.format)
+      ? []
+      : [`format must be "text" or "summary", not "${args.format}"`],
   async build(ctx, initial) {
     let args = initial
     let summary = args.format === 'summary' ? new DebugSummary(ctx.logger, args.summary_interval) : undefined
@@ -29,7 +37,9 @@ export const prometheusEcho: ComponentDefinition<Args, NodeServices> = {
         for (const series of decodeWriteRequest(payload).timeseries) {
           const labels = series.labels.filter((l) => l.name !== '__name__')
           const name = series.labels.find((l) => l.name === '__name__')?.value ?? ''
-          const set = labels.length ? `{${labels.map((l) => `${l.name}=${JSON.stringify(l.value)}`).join(',')}}` : ''
+          const set = labels.length
+            ? `{${labels.map((l) => `${l.name}=${JSON.stringify(l.value)}`).join(',')}}`
+            : ''
           for (const s of series.samples) lines.push(`${name}${set} ${s.value} ${s.timestamp}`)
         }
         process.stdout.write(`${lines.join('\n')}\n`)

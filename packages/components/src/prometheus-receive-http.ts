@@ -95,10 +95,17 @@ class UnsupportedMediaError extends SluiceError {
 /** Which remote-write message a request carries, from its Content-Type, as Prometheus decides it. */
 export function protocolOf(contentType: string | undefined, accepted: readonly string[]): 'v1' | 'v2' {
   const [media, ...params] = (contentType ?? 'application/x-protobuf').split(';').map((s) => s.trim())
-  if (media !== 'application/x-protobuf') throw new UnsupportedMediaError(`unsupported content type ${JSON.stringify(contentType)}, want application/x-protobuf`)
+  if (media !== 'application/x-protobuf')
+    throw new UnsupportedMediaError(
+      `unsupported content type ${JSON.stringify(contentType)}, want application/x-protobuf`,
+    )
   const proto = params.find((p) => p.startsWith('proto='))?.slice('proto='.length) ?? V1_MESSAGE
-  if (proto !== V1_MESSAGE && proto !== V2_MESSAGE) throw new UnsupportedMediaError(`unknown remote-write message ${proto}`)
-  if (!accepted.includes(proto)) throw new UnsupportedMediaError(`remote-write message ${proto} is not accepted here (accepted: ${accepted.join(', ')})`)
+  if (proto !== V1_MESSAGE && proto !== V2_MESSAGE)
+    throw new UnsupportedMediaError(`unknown remote-write message ${proto}`)
+  if (!accepted.includes(proto))
+    throw new UnsupportedMediaError(
+      `remote-write message ${proto} is not accepted here (accepted: ${accepted.join(', ')})`,
+    )
   return proto === V2_MESSAGE ? 'v2' : 'v1'
 }
 
@@ -130,9 +137,23 @@ class ReceiveHttp implements Component<Partial<Args>> {
     this.#ctx = ctx
     this.#args = args
     this.#receivers = metricsReceivers(ctx.id, args.forward_to)
-    this.#requests = counter(ctx, 'sluice_receive_requests_total', 'Remote-write requests received, by HTTP status.', ['component', 'status'])
-    this.#samples = counter(ctx, 'sluice_receive_samples_total', 'Samples accepted from remote-write requests.', ['component'])
-    this.#duration = histogram(ctx, 'sluice_receive_request_duration_seconds', 'Time from request to durable acknowledgement.')
+    this.#requests = counter(
+      ctx,
+      'sluice_receive_requests_total',
+      'Remote-write requests received, by HTTP status.',
+      ['component', 'status'],
+    )
+    this.#samples = counter(
+      ctx,
+      'sluice_receive_samples_total',
+      'Samples accepted from remote-write requests.',
+      ['component'],
+    )
+    this.#duration = histogram(
+      ctx,
+      'sluice_receive_request_duration_seconds',
+      'Time from request to durable acknowledgement.',
+    )
   }
 
   async start(): Promise<void> {
@@ -146,7 +167,9 @@ class ReceiveHttp implements Component<Partial<Args>> {
   async update(partial: Partial<Args>): Promise<void> {
     const args = withDefaults(partial)
     const receivers = metricsReceivers(this.#ctx.id, args.forward_to)
-    const moved = args.http.listen_address !== this.#args.http.listen_address || args.http.listen_port !== this.#args.http.listen_port
+    const moved =
+      args.http.listen_address !== this.#args.http.listen_address ||
+      args.http.listen_port !== this.#args.http.listen_port
     this.#args = args
     this.#receivers = receivers
     if (moved) {
@@ -163,7 +186,13 @@ class ReceiveHttp implements Component<Partial<Args>> {
 
   async #listen(): Promise<void> {
     const { listen_address, listen_port } = this.#args.http
-    this.#unroute = await this.#ctx.services.http.route(listen_address, listen_port, 'POST', WRITE_PATH, (req, res) => this.#handle(req, res))
+    this.#unroute = await this.#ctx.services.http.route(
+      listen_address,
+      listen_port,
+      'POST',
+      WRITE_PATH,
+      (req, res) => this.#handle(req, res),
+    )
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -171,8 +200,14 @@ class ReceiveHttp implements Component<Partial<Args>> {
     let status = 204
     try {
       const encoding = (req.headers['content-encoding'] ?? 'snappy').toLowerCase()
-      if (encoding !== 'snappy') throw new UnsupportedMediaError(`unsupported content encoding ${JSON.stringify(encoding)}, want snappy`)
-      const protocol = protocolOf(req.headers['content-type'], this.#args.accepted_remote_write_protobuf_messages)
+      if (encoding !== 'snappy')
+        throw new UnsupportedMediaError(
+          `unsupported content encoding ${JSON.stringify(encoding)}, want snappy`,
+        )
+      const protocol = protocolOf(
+        req.headers['content-type'],
+        this.#args.accepted_remote_write_protobuf_messages,
+      )
       const body = await readBody(req, this.#args.limits.max_request_body_size)
       const samples = await this.#process(body, 'snappy', protocol, this.#args.clustering.enabled)
       const headers: Record<string, string> = {}
@@ -189,14 +224,30 @@ class ReceiveHttp implements Component<Partial<Args>> {
   }
 
   /** Runs one push through the worker pool and delivers it; resolves with the samples accepted. */
-  async #process(body: Uint8Array, encoding: PushJob['encoding'], protocol: PushJob['protocol'], route: boolean): Promise<number> {
+  async #process(
+    body: Uint8Array,
+    encoding: PushJob['encoding'],
+    protocol: PushJob['protocol'],
+    route: boolean,
+  ): Promise<number> {
     const services = this.#ctx.services
     let ownership: PushOwnership | undefined
     if (route && services.cluster) {
       ownership = services.cluster.ownership()
-      if (!ownership) throw new SluiceError('SLUICE_ERR_CLUSTER_NOT_READY', 'no cluster member is ready to own series yet', { status: 503 })
+      if (!ownership)
+        throw new SluiceError(
+          'SLUICE_ERR_CLUSTER_NOT_READY',
+          'no cluster member is ready to own series yet',
+          { status: 503 },
+        )
     }
-    const job: PushJob = { body, encoding, protocol, limits: limitsOf(this.#args), plan: plansOf(this.#receivers) }
+    const job: PushJob = {
+      body,
+      encoding,
+      protocol,
+      limits: limitsOf(this.#args),
+      plan: plansOf(this.#receivers),
+    }
     if (ownership) job.ownership = ownership
     const result = await services.pipeline.push(job)
     await deliver(services, result, ownership, this.#ctx.id)
@@ -205,14 +256,28 @@ class ReceiveHttp implements Component<Partial<Args>> {
   }
 }
 
-export function counter(ctx: ComponentContext<unknown>, name: string, help: string, labelNames: string[]): Counter {
-  return (ctx.registry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, labelNames, registers: [ctx.registry] })
+export function counter(
+  ctx: ComponentContext<unknown>,
+  name: string,
+  help: string,
+  labelNames: string[],
+): Counter {
+  return (
+    (ctx.registry.getSingleMetric(name) as Counter | undefined) ??
+    new Counter({ name, help, labelNames, registers: [ctx.registry] })
+  )
 }
 
 export function histogram(ctx: ComponentContext<unknown>, name: string, help: string): Histogram {
   return (
     (ctx.registry.getSingleMetric(name) as Histogram | undefined) ??
-    new Histogram({ name, help, labelNames: ['component'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [ctx.registry] })
+    new Histogram({
+      name,
+      help,
+      labelNames: ['component'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [ctx.registry],
+    })
   )
 }
 

@@ -41,7 +41,13 @@ class Relabel implements Component<Args>, MetricsReceiver {
   }
 
   plan(): StagePlan {
-    return { kind: 'relabel', id: this.id, rules: this.#rules, cacheSize: this.#cacheSize, next: plansOf(this.#next) }
+    return {
+      kind: 'relabel',
+      id: this.id,
+      rules: this.#rules,
+      cacheSize: this.#cacheSize,
+      next: plansOf(this.#next),
+    }
   }
 
   async update(args: Args): Promise<void> {

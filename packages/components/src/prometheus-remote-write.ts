@@ -4,7 +4,12 @@ import type { Schema } from '@sluice/config'
 import type { Label } from '@sluice/contracts'
 import type { StagePlan } from '@sluice/pipeline'
 import type { RelabelRule } from '@sluice/relabel'
-import { DEFAULT_QUEUE_CONFIG, type EndpointOptions, type QueueConfig, RemoteWriteSender } from '@sluice/remote-write'
+import {
+  DEFAULT_QUEUE_CONFIG,
+  type EndpointOptions,
+  type QueueConfig,
+  RemoteWriteSender,
+} from '@sluice/remote-write'
 import type { Component, ComponentContext, ComponentDefinition } from '@sluice/runtime'
 import { Wal } from '@sluice/wal'
 import { type MetricsReceiver, receiverCapsule } from './receiver.ts'
@@ -21,7 +26,16 @@ interface EndpointArgs {
   bearer_token_file?: string
   basic_auth?: { username?: string; password?: string; password_file?: string }
   authorization?: { type?: string; credentials?: string; credentials_file?: string }
-  tls_config?: { ca_pem?: string; ca_file?: string; cert_pem?: string; cert_file?: string; key_pem?: string; key_file?: string; insecure_skip_verify?: boolean; server_name?: string }
+  tls_config?: {
+    ca_pem?: string
+    ca_file?: string
+    cert_pem?: string
+    cert_file?: string
+    key_pem?: string
+    key_file?: string
+    insecure_skip_verify?: boolean
+    server_name?: string
+  }
   queue_config?: Partial<Record<keyof typeof QUEUE_DEFAULTS, number | boolean>>
   write_relabel_config?: unknown[]
 }
@@ -64,8 +78,24 @@ const schema: Schema = {
           proxy_url: { type: 'string' },
         },
         blocks: {
-          basic_auth: { schema: { attrs: { username: { type: 'string' }, password: { type: 'secret' }, password_file: { type: 'string' } } } },
-          authorization: { schema: { attrs: { type: { type: 'string' }, credentials: { type: 'secret' }, credentials_file: { type: 'string' } } } },
+          basic_auth: {
+            schema: {
+              attrs: {
+                username: { type: 'string' },
+                password: { type: 'secret' },
+                password_file: { type: 'string' },
+              },
+            },
+          },
+          authorization: {
+            schema: {
+              attrs: {
+                type: { type: 'string' },
+                credentials: { type: 'secret' },
+                credentials_file: { type: 'string' },
+              },
+            },
+          },
           tls_config: {
             schema: {
               attrs: {
@@ -111,7 +141,8 @@ const schema: Schema = {
 }
 
 function queueConfig(q: EndpointArgs['queue_config']): QueueConfig {
-  const ms = (key: string, fallback: number): number => (typeof q?.[key as keyof typeof q] === 'number' ? (q[key as keyof typeof q] as number) : fallback)
+  const ms = (key: string, fallback: number): number =>
+    typeof q?.[key as keyof typeof q] === 'number' ? (q[key as keyof typeof q] as number) : fallback
   return {
     capacity: ms('capacity', DEFAULT_QUEUE_CONFIG.capacity),
     min_shards: ms('min_shards', DEFAULT_QUEUE_CONFIG.min_shards),
@@ -120,7 +151,10 @@ function queueConfig(q: EndpointArgs['queue_config']): QueueConfig {
     batch_send_deadline_ms: ms('batch_send_deadline', DEFAULT_QUEUE_CONFIG.batch_send_deadline_ms),
     min_backoff_ms: ms('min_backoff', DEFAULT_QUEUE_CONFIG.min_backoff_ms),
     max_backoff_ms: ms('max_backoff', DEFAULT_QUEUE_CONFIG.max_backoff_ms),
-    retry_on_http_429: typeof q?.retry_on_http_429 === 'boolean' ? q.retry_on_http_429 : DEFAULT_QUEUE_CONFIG.retry_on_http_429,
+    retry_on_http_429:
+      typeof q?.retry_on_http_429 === 'boolean'
+        ? q.retry_on_http_429
+        : DEFAULT_QUEUE_CONFIG.retry_on_http_429,
     sample_age_limit_ms: ms('sample_age_limit', DEFAULT_QUEUE_CONFIG.sample_age_limit_ms),
   }
 }
@@ -153,7 +187,13 @@ class Endpoint {
   readonly wal: Wal
   readonly sender: RemoteWriteSender
 
-  constructor(sinkId: string, shards: number, writeRelabel: RelabelRule[], wal: Wal, sender: RemoteWriteSender) {
+  constructor(
+    sinkId: string,
+    shards: number,
+    writeRelabel: RelabelRule[],
+    wal: Wal,
+    sender: RemoteWriteSender,
+  ) {
     this.sinkId = sinkId
     this.shards = shards
     this.writeRelabel = writeRelabel
@@ -195,7 +235,8 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
     this.#externalLabels = externalLabelsOf(args.external_labels)
     const endpoints: Endpoint[] = []
     try {
-      for (const [i, e] of (args.endpoint ?? []).entries()) endpoints.push(await this.#openEndpoint(e, i, args))
+      for (const [i, e] of (args.endpoint ?? []).entries())
+        endpoints.push(await this.#openEndpoint(e, i, args))
     } catch (err) {
       for (const e of endpoints) await e.wal.close()
       throw err
@@ -240,7 +281,10 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
     if (e.bearer_token) options.bearerToken = e.bearer_token
     if (e.bearer_token_file) options.bearerTokenFile = e.bearer_token_file
     if (e.basic_auth?.username !== undefined) {
-      options.basicAuth = { username: e.basic_auth.username, password: readSecret(e.basic_auth.password, e.basic_auth.password_file) ?? '' }
+      options.basicAuth = {
+        username: e.basic_auth.username,
+        password: readSecret(e.basic_auth.password, e.basic_auth.password_file) ?? '',
+      }
     }
     if (e.tls_config) {
       const t = e.tls_config
@@ -269,7 +313,8 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
     const endpoints = this.#endpoints
     this.#endpoints = []
     for (const e of endpoints) this.#ctx.services.sinks.delete(e.sinkId)
-    if (this.#ctx.services.lifecycle.draining) await Promise.all(endpoints.map((e) => drain(e.wal, DRAIN_TIMEOUT_MS)))
+    if (this.#ctx.services.lifecycle.draining)
+      await Promise.all(endpoints.map((e) => drain(e.wal, DRAIN_TIMEOUT_MS)))
     await Promise.all(endpoints.map((e) => e.sender.stop({ drainTimeoutMs: 5000 })))
     await Promise.all(endpoints.map((e) => e.wal.close()))
   }

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs'
 import type { Schema } from '@sluice/config'
 import type { PushOwnership } from '@sluice/pipeline'
 import type { Component, ComponentContext, ComponentDefinition } from '@sluice/runtime'
-import { defaultScrapeConfig, type ScrapeConfig, type ScrapedSeries, ScrapeManager, type Target, targetKey } from '@sluice/scrape'
+import {
+  defaultScrapeConfig,
+  type ScrapeConfig,
+  type ScrapedSeries,
+  ScrapeManager,
+  type Target,
+  targetKey,
+} from '@sluice/scrape'
 import { encodeSeries } from '@sluice/wire'
 import { type MetricsReceiver, metricsReceivers, plansOf } from './receiver.ts'
 import { deliver, type NodeServices } from './services.ts'
@@ -43,8 +50,24 @@ const schema: Schema = {
     proxy_url: { type: 'string' },
   },
   blocks: {
-    basic_auth: { schema: { attrs: { username: { type: 'string' }, password: { type: 'secret' }, password_file: { type: 'string' } } } },
-    authorization: { schema: { attrs: { type: { type: 'string' }, credentials: { type: 'secret' }, credentials_file: { type: 'string' } } } },
+    basic_auth: {
+      schema: {
+        attrs: {
+          username: { type: 'string' },
+          password: { type: 'secret' },
+          password_file: { type: 'string' },
+        },
+      },
+    },
+    authorization: {
+      schema: {
+        attrs: {
+          type: { type: 'string' },
+          credentials: { type: 'secret' },
+          credentials_file: { type: 'string' },
+        },
+      },
+    },
     tls_config: {
       schema: {
         attrs: {
@@ -87,7 +110,11 @@ export function scrapeConfigOf(id: string, args: Args): ScrapeConfig {
   config.label_value_length_limit = num(args.label_value_length_limit, 0)
   config.enable_protobuf_negotiation = args.enable_protobuf_negotiation === true
   const basic = args.basic_auth as Record<string, unknown> | undefined
-  if (basic && str(basic.username)) config.basic_auth = { username: basic.username as string, password: fileOr(basic.password, basic.password_file) ?? '' }
+  if (basic && str(basic.username))
+    config.basic_auth = {
+      username: basic.username as string,
+      password: fileOr(basic.password, basic.password_file) ?? '',
+    }
   const bearer = fileOr(args.bearer_token, args.bearer_token_file)
   if (bearer) config.bearer_token = bearer
   const authz = args.authorization as Record<string, unknown> | undefined
@@ -147,7 +174,13 @@ class Scrape implements Component<Args> {
     if (series.length === 0) return
     const services = this.#ctx.services
     const ownership: PushOwnership | undefined = services.cluster?.ownership()
-    const job = { body: encodeSeries(series), encoding: 'identity' as const, protocol: 'v1' as const, limits: { ...UNLIMITED }, plan: plansOf(this.#receivers) }
+    const job = {
+      body: encodeSeries(series),
+      encoding: 'identity' as const,
+      protocol: 'v1' as const,
+      limits: { ...UNLIMITED },
+      plan: plansOf(this.#receivers),
+    }
     const result = await services.pipeline.push(ownership ? { ...job, ownership } : job)
     await deliver(services, result, ownership, this.#ctx.id)
   }

@@ -21,10 +21,16 @@ export function receiverCapsule(receiver: MetricsReceiver): Capsule {
 
 /** Unwraps a decoded `forward_to` list, rejecting anything that is not a metrics receiver. */
 export function metricsReceivers(component: string, value: unknown): MetricsReceiver[] {
-  if (!Array.isArray(value)) throw new SluiceError('SLUICE_ERR_CONFIG', `${component}: forward_to must be a list of receivers`, { status: 400 })
+  if (!Array.isArray(value))
+    throw new SluiceError('SLUICE_ERR_CONFIG', `${component}: forward_to must be a list of receivers`, {
+      status: 400,
+    })
   return value.map((item, i) => {
-    if (item instanceof Capsule && item.typeName === METRICS_RECEIVER_TYPE) return item.value as MetricsReceiver
-    throw new SluiceError('SLUICE_ERR_CONFIG', `${component}: forward_to[${i}] is not a metrics receiver`, { status: 400 })
+    if (item instanceof Capsule && item.typeName === METRICS_RECEIVER_TYPE)
+      return item.value as MetricsReceiver
+    throw new SluiceError('SLUICE_ERR_CONFIG', `${component}: forward_to[${i}] is not a metrics receiver`, {
+      status: 400,
+    })
   })
 }
 

@@ -18,7 +18,12 @@ export interface ClusterRouting {
   /** The current ownership snapshot for worker tasks, or undefined while no member is ready. */
   ownership(): PushOwnership | undefined
   /** Sends series owned by another member to it; resolves once that member has them in its WAL. */
-  forward(ownership: PushOwnership, ownerIndex: number, componentId: string, payload: Uint8Array): Promise<void>
+  forward(
+    ownership: PushOwnership,
+    ownerIndex: number,
+    componentId: string,
+    payload: Uint8Array,
+  ): Promise<void>
   /** True when this node owns the key (a scrape target) now. */
   ownsKey(key: string): boolean
   /** Called when ownership changes; returns an unsubscribe function. */
@@ -52,7 +57,12 @@ export class SinkGoneError extends SluiceError {
  * durable: local parts in their WAL shards, remote parts in their owners' WALs. Any failure rejects,
  * so the sender is told to retry the whole request.
  */
-export async function deliver(services: NodeServices, result: PushResult, ownership: PushOwnership | undefined, componentId: string): Promise<void> {
+export async function deliver(
+  services: NodeServices,
+  result: PushResult,
+  ownership: PushOwnership | undefined,
+  componentId: string,
+): Promise<void> {
   const pending: Promise<void>[] = []
   for (const out of result.local) {
     const sink = services.sinks.get(out.sinkId)
@@ -65,8 +75,12 @@ export async function deliver(services: NodeServices, result: PushResult, owners
     pending.push(sink.appendPayload(out.payload, out.series, out.samples))
   }
   if (result.remote.length > 0) {
-    if (!ownership || !services.cluster) throw new SluiceError('SLUICE_ERR_NOT_CLUSTERED', 'remote series without cluster routing', { status: 500 })
-    for (const out of result.remote) pending.push(services.cluster.forward(ownership, out.ownerIndex, componentId, out.payload))
+    if (!ownership || !services.cluster)
+      throw new SluiceError('SLUICE_ERR_NOT_CLUSTERED', 'remote series without cluster routing', {
+        status: 500,
+      })
+    for (const out of result.remote)
+      pending.push(services.cluster.forward(ownership, out.ownerIndex, componentId, out.payload))
   }
   const settled = await Promise.allSettled(pending)
   const failed = settled.find((s) => s.status === 'rejected')

@@ -4,14 +4,22 @@ import type { Target } from '@sluice/scrape'
 
 /** Alloy's target lists are lists of string maps; Sluice's scrape engine takes sorted label sets. */
 export function targetsFromValue(component: string, value: unknown): Target[] {
-  if (!Array.isArray(value)) throw new SluiceError('SLUICE_ERR_CONFIG', `${component}: targets must be a list of objects`, { status: 400 })
+  if (!Array.isArray(value))
+    throw new SluiceError('SLUICE_ERR_CONFIG', `${component}: targets must be a list of objects`, {
+      status: 400,
+    })
   return value.map((item, i) => {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-      throw new SluiceError('SLUICE_ERR_CONFIG', `${component}: targets[${i}] must be an object of strings`, { status: 400 })
+      throw new SluiceError('SLUICE_ERR_CONFIG', `${component}: targets[${i}] must be an object of strings`, {
+        status: 400,
+      })
     }
     const labels: Label[] = []
     for (const [name, v] of Object.entries(item as Record<string, unknown>)) {
-      if (typeof v !== 'string') throw new SluiceError('SLUICE_ERR_CONFIG', `${component}: targets[${i}].${name} must be a string`, { status: 400 })
+      if (typeof v !== 'string')
+        throw new SluiceError('SLUICE_ERR_CONFIG', `${component}: targets[${i}].${name} must be a string`, {
+          status: 400,
+        })
       labels.push({ name, value: v })
     }
     labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib'
 import { Controller } from '@sluice/runtime'
 import { encodeLokiJson, encodeLokiPush, type LokiPushRequest, snappyEncode } from '@sluice/wire'
 import { builtinComponents } from '../src/index.ts'
-import { FakeLoki, Node, tempDir, until } from './loki-helpers.ts'
+import { eventually, FakeLoki, Node, tempDir, until } from './loki-helpers.ts'
 
 const push = (app: string, lines: string[], startNs = 1_000_000_000n): LokiPushRequest => ({
   streams: [
@@ -98,7 +98,7 @@ describe('loki.source.api -> loki.write', () => {
       await node.metric('sluice_loki_received_entries_total', { component: 'loki.source.api.ingest' }),
       6,
     )
-    assert.equal(await node.metric('sluice_loki_sent_entries_total'), 6)
+    await eventually(async () => (await node.metric('sluice_loki_sent_entries_total')) === 6)
   })
 
   test('JSON pushes, plain or gzip-compressed, and the /api/v1/push alias are accepted', async () => {
@@ -222,9 +222,9 @@ describe('loki.source.api -> loki.write', () => {
       'content-type': 'application/json',
     })
     await until(() => loki.statuses.length === 1)
-    await until(() => node.metrics.getSingleMetric('sluice_loki_dropped_entries_total') !== undefined)
-    await new Promise((r) => setTimeout(r, 50))
-    assert.equal(await node.metric('sluice_loki_dropped_entries_total', { reason: 'http_4xx' }), 2)
+    await eventually(
+      async () => (await node.metric('sluice_loki_dropped_entries_total', { reason: 'http_4xx' })) === 2,
+    )
     assert.equal(loki.entries(), 0)
   })
 

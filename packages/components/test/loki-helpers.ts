@@ -69,6 +69,15 @@ export async function until(predicate: () => boolean, timeoutMs = 5_000): Promis
   }
 }
 
+/** Waits until an asynchronous check holds (metrics are read asynchronously). */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
 /** A node's runtime with the built-in components and just the services logs need. */
 export class Node {
   readonly http = new HttpServers(nullLogger)

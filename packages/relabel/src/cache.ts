@@ -5,7 +5,7 @@ import type { Relabeler } from './relabeler.ts'
 
 /** Options for RelabelCache. */
 export interface RelabelCacheOptions {
-  /** Hard bound on cached label sets; the least recently used entry is evicted beyond it. */
+  /** Hard bound on cached label sets; beyond it an entry not used recently is evicted (CLOCK). */
   maxEntries: number
   /** Where to register `sluice_relabel_cache_evictions_total` and `sluice_relabel_cache_entries`. */
   registry?: Registry

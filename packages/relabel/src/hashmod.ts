@@ -4,7 +4,8 @@ import { RelabelConfigError } from './errors.ts'
 /**
  * Prometheus's hashmod: the MD5 of the UTF-8 bytes of `value`, bytes 8..15 of the digest read as a
  * big-endian uint64, modulo `modulus`. (Prometheus keeps only the low half "to give the same result as
- * earlier versions".) BigInt is needed because the uint64 exceeds 2^53.
+ * earlier versions".) BigInt is needed because the uint64 exceeds 2^53. Throws RelabelConfigError for a
+ * modulus that is not a positive safe integer.
  */
 export function hashmod(value: string, modulus: number): number {
   if (!Number.isSafeInteger(modulus) || modulus <= 0) {

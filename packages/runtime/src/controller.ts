@@ -79,7 +79,13 @@ export class Controller<S> {
   #queue: Promise<unknown> = Promise.resolve()
   readonly #healthGauge: Gauge
 
-  constructor(options: { registry: ComponentRegistry<S>; services: S; logger: Logger; metrics: Registry; dataPath: string }) {
+  constructor(options: {
+    registry: ComponentRegistry<S>
+    services: S
+    logger: Logger
+    metrics: Registry
+    dataPath: string
+  }) {
     this.#registry = options.registry
     this.#services = options.services
     this.#logger = options.logger
@@ -152,7 +158,10 @@ export class Controller<S> {
       const referencing = [...referencingSpans(node.block.body)]
       const result = decodeBody(node.block.body, node.definition.args, scope, { file })
       const relevant = result.diagnostics.filter(
-        (d) => !referencing.some((span) => d.span.start.offset >= span.start.offset && d.span.end.offset <= span.end.offset),
+        (d) =>
+          !referencing.some(
+            (span) => d.span.start.offset >= span.start.offset && d.span.end.offset <= span.end.offset,
+          ),
       )
       diagnostics.push(...relevant)
       if (result.diagnostics.length === 0 && node.definition.validate) {
@@ -216,14 +225,22 @@ export class Controller<S> {
         throw new ComponentError(id, `start failed: ${(err as Error).message}`, err)
       }
     }
-    this.#logger.info({ components: graph.order.length, created: created.length, removed: removed.length }, 'config applied')
+    this.#logger.info(
+      { components: graph.order.length, created: created.length, removed: removed.length },
+      'config applied',
+    )
   }
 
-  #evaluate(block: Block, definition: ComponentDefinition<Record<string, unknown>, S>, file: string): Record<string, unknown> {
+  #evaluate(
+    block: Block,
+    definition: ComponentDefinition<Record<string, unknown>, S>,
+    file: string,
+  ): Record<string, unknown> {
     const result = decodeBody(block.body, definition.args, this.#scope(), { file })
     const diagnostics = [...result.diagnostics]
     if (diagnostics.length === 0 && definition.validate) {
-      for (const message of definition.validate(result.value)) diagnostics.push({ severity: 'error', message, span: block.span })
+      for (const message of definition.validate(result.value))
+        diagnostics.push({ severity: 'error', message, span: block.span })
     }
     if (diagnostics.length > 0) throw new ConfigError(diagnostics)
     return result.value
@@ -291,7 +308,9 @@ export class Controller<S> {
         dirty.add(other)
       }
     })
-    this.#queue = run.catch((err) => this.#logger.error({ err, component: id }, 're-evaluation after an export change failed'))
+    this.#queue = run.catch((err) =>
+      this.#logger.error({ err, component: id }, 're-evaluation after an export change failed'),
+    )
   }
 
   async #stopOne(id: string): Promise<void> {
@@ -316,7 +335,8 @@ export class Controller<S> {
 function* referencingSpans(body: readonly Statement[]): Generator<Span> {
   for (const statement of body) {
     if (statement.kind === 'block') yield* referencingSpans(statement.body)
-    else if (referencesOf(statement.value).some((path) => stdlib.lookup(path) === undefined)) yield statement.value.span
+    else if (referencesOf(statement.value).some((path) => stdlib.lookup(path) === undefined))
+      yield statement.value.span
   }
 }
 
@@ -342,11 +362,17 @@ export function sameValue(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a)
   const kb = Object.keys(b)
-  return ka.length === kb.length && ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  )
 }
 
 const LOGGING_SCHEMA = {
-  attrs: { level: { type: 'string' as const, default: 'info' }, format: { type: 'string' as const, default: 'logfmt' } },
+  attrs: {
+    level: { type: 'string' as const, default: 'info' },
+    format: { type: 'string' as const, default: 'logfmt' },
+  },
 }
 
 function readSettings<S>(graph: ComponentGraph<S>, diagnostics: Diagnostic[], file: string): NodeSettings {
@@ -357,11 +383,14 @@ function readSettings<S>(graph: ComponentGraph<S>, diagnostics: Diagnostic[], fi
       diagnostics.push(...result.diagnostics)
       const level = String(result.value.level)
       if (!['debug', 'info', 'warn', 'error'].includes(level)) {
-        diagnostics.push({ severity: 'error', message: `logging: unknown level "${level}" (debug, info, warn, error)`, span: block.span })
+        diagnostics.push({
+          severity: 'error',
+          message: `logging: unknown level "${level}" (debug, info, warn, error)`,
+          span: block.span,
+        })
       }
       settings.logging = { level, format: String(result.value.format) }
     }
   }
   return settings
 }
-

@@ -58,7 +58,11 @@ export function buildGraph<S>(
   registry: ComponentRegistry<S>,
 ): { graph: ComponentGraph<S>; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = []
-  const declared: { id: string; block: Block; definition: ComponentDefinition<Record<string, unknown>, S> }[] = []
+  const declared: {
+    id: string
+    block: Block
+    definition: ComponentDefinition<Record<string, unknown>, S>
+  }[] = []
   const settings: Block[] = []
   const seen = new Map<string, Block>()
 
@@ -68,7 +72,8 @@ export function buildGraph<S>(
       continue
     }
     if (SETTINGS_BLOCKS.has(statement.name)) {
-      if (statement.label !== undefined) diagnostics.push(error(`block ${statement.name} does not support labels`, statement.span))
+      if (statement.label !== undefined)
+        diagnostics.push(error(`block ${statement.name} does not support labels`, statement.span))
       else settings.push(statement)
       continue
     }
@@ -90,7 +95,10 @@ export function buildGraph<S>(
     const previous = seen.get(id)
     if (previous) {
       diagnostics.push(
-        error(`block ${id} already declared at ${previous.span.file}:${previous.span.start.line}:${previous.span.start.column}`, statement.span),
+        error(
+          `block ${id} already declared at ${previous.span.file}:${previous.span.start.line}:${previous.span.start.column}`,
+          statement.span,
+        ),
       )
       continue
     }
@@ -142,7 +150,12 @@ function topologicalOrder<S>(nodes: ReadonlyMap<string, GraphNode<S>>, diagnosti
   if (order.length < nodes.size) {
     const cyclic = [...nodes.keys()].filter((id) => !order.includes(id))
     for (const id of cyclic) {
-      diagnostics.push(error(`cycle detected: ${id} is part of a reference cycle (${cyclic.join(', ')})`, nodes.get(id)!.block.span))
+      diagnostics.push(
+        error(
+          `cycle detected: ${id} is part of a reference cycle (${cyclic.join(', ')})`,
+          nodes.get(id)!.block.span,
+        ),
+      )
     }
   }
   return order

@@ -5,7 +5,8 @@ export class ComponentRegistry<S = unknown> {
   readonly #definitions = new Map<string, ComponentDefinition<never, S>>()
 
   register<A>(definition: ComponentDefinition<A, S>): this {
-    if (this.#definitions.has(definition.name)) throw new Error(`component ${definition.name} registered twice`)
+    if (this.#definitions.has(definition.name))
+      throw new Error(`component ${definition.name} registered twice`)
     this.#definitions.set(definition.name, definition as ComponentDefinition<never, S>)
     return this
   }

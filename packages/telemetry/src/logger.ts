@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino'
+import { type Logger, pino } from 'pino'
 
 export type { Logger }
 
@@ -8,7 +8,10 @@ export type { Logger }
  */
 export function createLogger(options: { level?: string; name?: string } = {}): Logger {
   return pino(
-    { level: options.level ?? process.env.SLUICE_LOG_LEVEL ?? 'info', base: options.name ? { name: options.name } : {} },
+    {
+      level: options.level ?? process.env.SLUICE_LOG_LEVEL ?? 'info',
+      base: options.name ? { name: options.name } : {},
+    },
     pino.destination(2),
   )
 }

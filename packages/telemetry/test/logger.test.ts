@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createLogger, nullLogger, Registry, Counter } from '@sluice/telemetry'
+import { Counter, createLogger, nullLogger, Registry } from '@sluice/telemetry'
 
 test('the null logger is silent and the default logger honours its level', () => {
   assert.equal(nullLogger.level, 'silent')
