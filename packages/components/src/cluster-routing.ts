@@ -1,4 +1,4 @@
-import type { Cluster, OwnershipTable } from '@sluice/cluster'
+import type { Cluster, OwnershipTable, OwnershipTablePlain } from '@sluice/cluster'
 import { SluiceError } from '@sluice/contracts'
 import type { PushOwnership } from '@sluice/pipeline'
 import { Counter, type Registry } from '@sluice/telemetry'
@@ -71,16 +71,15 @@ export class ClusterForwarder implements ClusterRouting {
     componentId: string,
     payload: Uint8Array,
   ): Promise<void> {
-    const members = (ownership.table as { members: { id: string; dataUrl: string }[] }).members
-    const owner = members[ownerIndex]
-    if (!owner) throw new ForwardError(`member #${ownerIndex}`, 'not in the ownership table')
+    const dataUrl = (ownership.table as OwnershipTablePlain).dataUrls[ownerIndex]
+    if (!dataUrl) throw new ForwardError(`member #${ownerIndex}`, 'not in the ownership table')
     const headers: Record<string, string> = {
       'content-type': 'application/x-protobuf',
       'x-sluice-component': componentId,
     }
     if (this.#token) headers.authorization = `Bearer ${this.#token}`
     try {
-      const res = await request(`${owner.dataUrl}${FORWARD_PATH}`, {
+      const res = await request(`${dataUrl}${FORWARD_PATH}`, {
         method: 'POST',
         body: payload,
         headers,
@@ -91,13 +90,13 @@ export class ClusterForwarder implements ClusterRouting {
       const text = await res.body.text()
       if (res.statusCode !== 204 && res.statusCode !== 200) {
         this.#forwards.inc({ result: `http_${res.statusCode}` })
-        throw new ForwardError(owner.dataUrl, `HTTP ${res.statusCode}: ${text.slice(0, 200)}`)
+        throw new ForwardError(dataUrl, `HTTP ${res.statusCode}: ${text.slice(0, 200)}`)
       }
       this.#forwards.inc({ result: 'ok' })
     } catch (err) {
       if (err instanceof ForwardError) throw err
       this.#forwards.inc({ result: 'error' })
-      throw new ForwardError(owner.dataUrl, (err as Error).message, err)
+      throw new ForwardError(dataUrl, (err as Error).message, err)
     }
   }
 
