@@ -16,7 +16,7 @@ describe('three clustered nodes behind round-robin, in front of a Prometheus tha
     const backend = await startBackend(cleanup)
     const clusterPorts = [await freePort(), await freePort(), await freePort()]
     const ingestPorts = [await freePort(), await freePort(), await freePort()]
-    const nodes = []
+    const nodes: Awaited<ReturnType<typeof startSluice>>[] = []
     for (let i = 0; i < 3; i++) {
       nodes.push(
         await startSluice(cleanup, clusterConfig(ingestPorts[i]!, backend.url), {
