@@ -8,7 +8,6 @@ import type { Component, ComponentContext, ComponentDefinition } from '@sluice/r
 import type { Counter } from '@sluice/telemetry'
 import { decodeLokiJson, decodeLokiPush, type LokiStream, snappyDecode } from '@sluice/wire'
 import { readBody, sendError } from './http.ts'
-import { byteSize } from './loki-args.ts'
 import { entryCount, fanOut, type LogsReceiver, logsReceivers } from './loki-receiver.ts'
 import { counter, histogram } from './prometheus-receive-http.ts'
 import { RULES_TYPE } from './rules.ts'
@@ -19,7 +18,7 @@ interface Args {
   labels?: Record<string, string>
   relabel_rules?: unknown
   use_incoming_timestamp: boolean
-  max_send_message_size: number | string
+  max_send_message_size: number
   http?: { listen_address?: string; listen_port?: number }
 }
 
@@ -146,7 +145,7 @@ class Settings {
       .sort(byName)
     this.relabel = rulesOfCapsule(id, args.relabel_rules)
     this.useIncomingTimestamp = args.use_incoming_timestamp === true
-    this.maxBytes = byteSize(args.max_send_message_size, 100 * 1024 * 1024)
+    this.maxBytes = args.max_send_message_size ?? 100 * 1024 * 1024
   }
 }
 

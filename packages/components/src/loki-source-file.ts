@@ -4,7 +4,6 @@ import { type Label, SluiceError } from '@sluice/contracts'
 import { type FileTarget, FileTargets } from '@sluice/loki'
 import type { Component, ComponentContext, ComponentDefinition } from '@sluice/runtime'
 import type { Counter } from '@sluice/telemetry'
-import { durationMs } from './loki-args.ts'
 import { entryCount, fanOut, type LogsReceiver, logsReceivers } from './loki-receiver.ts'
 import { counter } from './prometheus-receive-http.ts'
 import type { NodeServices } from './services.ts'
@@ -14,8 +13,8 @@ interface Args {
   forward_to: unknown[]
   encoding?: string
   tail_from_end: boolean
-  file_watch?: { min_poll_frequency?: number | string; max_poll_frequency?: number | string }
-  file_match?: { enabled?: boolean; sync_period?: number | string }
+  file_watch?: { min_poll_frequency?: number; max_poll_frequency?: number }
+  file_match?: { enabled?: boolean; sync_period?: number }
 }
 
 const schema: Schema = {
@@ -113,8 +112,8 @@ class LokiSourceFile implements Component<Args> {
   #create(args: Args): FileTargets {
     return new FileTargets({
       positionsPath: join(this.#ctx.dataPath, 'positions.json'),
-      pollMs: durationMs(args.file_watch?.min_poll_frequency, 250),
-      syncMs: durationMs(args.file_match?.sync_period, DEFAULT_SYNC_MS),
+      pollMs: args.file_watch?.min_poll_frequency ?? 250,
+      syncMs: args.file_match?.sync_period ?? DEFAULT_SYNC_MS,
       tailFromEnd: args.tail_from_end === true,
       logger: this.#ctx.logger,
       deliver: async (stream) => {

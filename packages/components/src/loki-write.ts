@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Schema } from '@sluice/config'
 import type { Label } from '@sluice/contracts'
@@ -7,44 +6,29 @@ import type { Component, ComponentContext, ComponentDefinition } from '@sluice/r
 import type { Counter } from '@sluice/telemetry'
 import { Wal } from '@sluice/wal'
 import type { LokiStream } from '@sluice/wire'
-import { byteSize, durationMs } from './loki-args.ts'
+import { CLIENT_BLOCKS, type ClientArgs, clientOptions } from './client-args.ts'
 import { entryCount, type LogsReceiver, logsReceiverCapsule } from './loki-receiver.ts'
 import { counter } from './prometheus-receive-http.ts'
 import { type NodeServices, SinkGoneError } from './services.ts'
 
-interface EndpointArgs {
+interface EndpointArgs extends ClientArgs {
   url: string
   name?: string
-  headers?: Record<string, string>
-  batch_size: number | string
-  batch_wait: number | string
-  remote_timeout: number | string
+  batch_size: number
+  batch_wait: number
+  remote_timeout: number
   tenant_id?: string
-  min_backoff_period: number | string
-  max_backoff_period: number | string
+  min_backoff_period: number
+  max_backoff_period: number
   max_backoff_retries: number
   retry_on_http_429: boolean
-  bearer_token?: string
-  bearer_token_file?: string
-  basic_auth?: { username?: string; password?: string; password_file?: string }
-  authorization?: { type?: string; credentials?: string; credentials_file?: string }
-  tls_config?: {
-    ca_pem?: string
-    ca_file?: string
-    cert_pem?: string
-    cert_file?: string
-    key_pem?: string
-    key_file?: string
-    insecure_skip_verify?: boolean
-    server_name?: string
-  }
-  queue_config?: { drain_timeout?: number | string }
+  queue_config?: { drain_timeout?: number }
 }
 
 interface Args {
   endpoint?: EndpointArgs[]
   external_labels?: Record<string, string>
-  wal?: { max_size?: number | string }
+  wal?: { max_size?: number }
 }
 
 /**
@@ -52,20 +36,6 @@ interface Args {
  * Four keep a remote Loki's latency hidden without opening many connections per endpoint.
  */
 export const LOKI_SHARDS = 4
-
-const TLS_SCHEMA: Schema = {
-  attrs: {
-    ca_pem: { type: 'string' },
-    ca_file: { type: 'string' },
-    cert_pem: { type: 'string' },
-    cert_file: { type: 'string' },
-    key_pem: { type: 'secret' },
-    key_file: { type: 'string' },
-    insecure_skip_verify: { type: 'bool', default: false },
-    server_name: { type: 'string' },
-    min_version: { type: 'string' },
-  },
-}
 
 const schema: Schema = {
   attrs: { external_labels: { type: { object: 'string' } } },
@@ -92,25 +62,7 @@ const schema: Schema = {
           proxy_url: { type: 'string' },
         },
         blocks: {
-          basic_auth: {
-            schema: {
-              attrs: {
-                username: { type: 'string' },
-                password: { type: 'secret' },
-                password_file: { type: 'string' },
-              },
-            },
-          },
-          authorization: {
-            schema: {
-              attrs: {
-                type: { type: 'string' },
-                credentials: { type: 'secret' },
-                credentials_file: { type: 'string' },
-              },
-            },
-          },
-          tls_config: { schema: TLS_SCHEMA },
+          ...CLIENT_BLOCKS,
           queue_config: {
             schema: {
               attrs: {
@@ -138,11 +90,6 @@ const schema: Schema = {
   },
 }
 
-function readSecret(inline: string | undefined, file: string | undefined): string | undefined {
-  if (inline) return inline
-  return file ? readFileSync(file, 'utf8').trim() : undefined
-}
-
 /** Stream labels win over external labels of the same name, as in Alloy's client. */
 function withExternal(labels: readonly Label[], external: readonly Label[]): Label[] {
   if (external.length === 0) return labels as Label[]
@@ -156,41 +103,17 @@ export function endpointOptions(e: EndpointArgs, component: string): LokiEndpoin
   const options: LokiEndpointOptions = {
     url: e.url,
     component,
-    batchSizeBytes: byteSize(e.batch_size, DEFAULT_ENDPOINT.batchSizeBytes),
-    batchWaitMs: durationMs(e.batch_wait, DEFAULT_ENDPOINT.batchWaitMs),
-    remoteTimeoutMs: durationMs(e.remote_timeout, DEFAULT_ENDPOINT.remoteTimeoutMs),
-    minBackoffMs: durationMs(e.min_backoff_period, DEFAULT_ENDPOINT.minBackoffMs),
-    maxBackoffMs: durationMs(e.max_backoff_period, DEFAULT_ENDPOINT.maxBackoffMs),
+    batchSizeBytes: e.batch_size ?? DEFAULT_ENDPOINT.batchSizeBytes,
+    batchWaitMs: e.batch_wait ?? DEFAULT_ENDPOINT.batchWaitMs,
+    remoteTimeoutMs: e.remote_timeout ?? DEFAULT_ENDPOINT.remoteTimeoutMs,
+    minBackoffMs: e.min_backoff_period ?? DEFAULT_ENDPOINT.minBackoffMs,
+    maxBackoffMs: e.max_backoff_period ?? DEFAULT_ENDPOINT.maxBackoffMs,
     maxBackoffRetries: e.max_backoff_retries ?? DEFAULT_ENDPOINT.maxBackoffRetries,
     retryOnHttp429: e.retry_on_http_429 ?? DEFAULT_ENDPOINT.retryOnHttp429,
   }
   if (e.name) options.name = e.name
   if (e.tenant_id) options.tenantId = e.tenant_id
-  const headers: Record<string, string> = { ...(e.headers ?? {}) }
-  const authorization = readSecret(e.authorization?.credentials, e.authorization?.credentials_file)
-  if (authorization) headers.authorization = `${e.authorization?.type ?? 'Bearer'} ${authorization}`
-  options.headers = headers
-  if (e.bearer_token) options.bearerToken = e.bearer_token
-  if (e.bearer_token_file) options.bearerTokenFile = e.bearer_token_file
-  if (e.basic_auth?.username !== undefined) {
-    options.basicAuth = {
-      username: e.basic_auth.username,
-      password: readSecret(e.basic_auth.password, e.basic_auth.password_file) ?? '',
-    }
-  }
-  if (e.tls_config) {
-    const t = e.tls_config
-    const tls: NonNullable<LokiEndpointOptions['tls']> = {}
-    const ca = t.ca_pem ?? (t.ca_file ? readFileSync(t.ca_file, 'utf8') : undefined)
-    const cert = t.cert_pem ?? (t.cert_file ? readFileSync(t.cert_file, 'utf8') : undefined)
-    const key = t.key_pem ?? (t.key_file ? readFileSync(t.key_file, 'utf8') : undefined)
-    if (ca) tls.ca = ca
-    if (cert) tls.cert = cert
-    if (key) tls.key = key
-    if (t.insecure_skip_verify) tls.insecureSkipVerify = true
-    if (t.server_name) tls.serverName = t.server_name
-    options.tls = tls
-  }
+  Object.assign(options, clientOptions(e))
   return options
 }
 
@@ -271,7 +194,7 @@ class LokiWrite implements Component<Args>, LogsReceiver {
     const wal = await Wal.open({
       path: join(this.#ctx.dataPath, `endpoint-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`),
       shards: LOKI_SHARDS,
-      maxBytes: byteSize(args.wal?.max_size, 1024 ** 3),
+      maxBytes: args.wal?.max_size ?? 1024 ** 3,
       registry: this.#ctx.registry,
       logger: this.#ctx.logger,
       component: `${this.id}/${name}`,
@@ -283,7 +206,7 @@ class LokiWrite implements Component<Args>, LogsReceiver {
         logger: this.#ctx.logger,
         wal,
       })
-      return new Endpoint(name, wal, sender, durationMs(e.queue_config?.drain_timeout, 15_000))
+      return new Endpoint(name, wal, sender, e.queue_config?.drain_timeout ?? 15_000)
     } catch (err) {
       await wal.close()
       throw err

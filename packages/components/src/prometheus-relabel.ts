@@ -1,7 +1,7 @@
 import type { Schema } from '@sluice/config'
 import type { StagePlan } from '@sluice/pipeline'
 import type { RelabelRule } from '@sluice/relabel'
-import type { Component, ComponentContext, ComponentDefinition } from '@sluice/runtime'
+import { type Component, type ComponentContext, type ComponentDefinition, sameValue } from '@sluice/runtime'
 import { type MetricsReceiver, metricsReceivers, plansOf, receiverCapsule } from './receiver.ts'
 import { RULE_SCHEMA, rulesCapsule, rulesOf } from './rules.ts'
 import type { NodeServices } from './services.ts'
@@ -30,6 +30,8 @@ class Relabel implements Component<Args>, MetricsReceiver {
   #rules: RelabelRule[]
   #next: MetricsReceiver[]
   #cacheSize: number
+  /** One capsule for the component's life: dependents see the same receiver and are not re-evaluated. */
+  readonly #receiver = receiverCapsule(this)
 
   constructor(ctx: ComponentContext<NodeServices>, args: Args) {
     this.id = ctx.id
@@ -37,7 +39,7 @@ class Relabel implements Component<Args>, MetricsReceiver {
     this.#rules = rulesOf(args.rule)
     this.#next = metricsReceivers(ctx.id, args.forward_to)
     this.#cacheSize = args.max_cache_size ?? 100_000
-    ctx.setExports({ receiver: receiverCapsule(this), rules: rulesCapsule(this.#rules) })
+    ctx.setExports({ receiver: this.#receiver, rules: rulesCapsule(this.#rules) })
   }
 
   plan(): StagePlan {
@@ -51,10 +53,13 @@ class Relabel implements Component<Args>, MetricsReceiver {
   }
 
   async update(args: Args): Promise<void> {
-    this.#rules = rulesOf(args.rule)
+    const rules = rulesOf(args.rule)
     this.#next = metricsReceivers(this.id, args.forward_to)
     this.#cacheSize = args.max_cache_size ?? 100_000
-    this.#ctx.setExports({ receiver: receiverCapsule(this), rules: rulesCapsule(this.#rules) })
+    if (!sameValue(rules, this.#rules)) {
+      this.#rules = rules
+      this.#ctx.setExports({ receiver: this.#receiver, rules: rulesCapsule(rules) })
+    }
   }
 
   async stop(): Promise<void> {}

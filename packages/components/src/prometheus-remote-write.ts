@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Schema } from '@sluice/config'
 import type { Label } from '@sluice/contracts'
@@ -12,30 +11,16 @@ import {
 } from '@sluice/remote-write'
 import type { Component, ComponentContext, ComponentDefinition } from '@sluice/runtime'
 import { Wal } from '@sluice/wal'
+import { CLIENT_BLOCKS, type ClientArgs, clientOptions } from './client-args.ts'
 import { type MetricsReceiver, receiverCapsule } from './receiver.ts'
 import { RULE_SCHEMA, rulesOf } from './rules.ts'
 import type { NodeServices } from './services.ts'
 
-interface EndpointArgs {
+interface EndpointArgs extends ClientArgs {
   url: string
   name?: string
   remote_timeout: number
-  headers?: Record<string, string>
   send_exemplars: boolean
-  bearer_token?: string
-  bearer_token_file?: string
-  basic_auth?: { username?: string; password?: string; password_file?: string }
-  authorization?: { type?: string; credentials?: string; credentials_file?: string }
-  tls_config?: {
-    ca_pem?: string
-    ca_file?: string
-    cert_pem?: string
-    cert_file?: string
-    key_pem?: string
-    key_file?: string
-    insecure_skip_verify?: boolean
-    server_name?: string
-  }
   queue_config?: Partial<Record<keyof typeof QUEUE_DEFAULTS, number | boolean>>
   write_relabel_config?: unknown[]
 }
@@ -78,39 +63,7 @@ const schema: Schema = {
           proxy_url: { type: 'string' },
         },
         blocks: {
-          basic_auth: {
-            schema: {
-              attrs: {
-                username: { type: 'string' },
-                password: { type: 'secret' },
-                password_file: { type: 'string' },
-              },
-            },
-          },
-          authorization: {
-            schema: {
-              attrs: {
-                type: { type: 'string' },
-                credentials: { type: 'secret' },
-                credentials_file: { type: 'string' },
-              },
-            },
-          },
-          tls_config: {
-            schema: {
-              attrs: {
-                ca_pem: { type: 'string' },
-                ca_file: { type: 'string' },
-                cert_pem: { type: 'string' },
-                cert_file: { type: 'string' },
-                key_pem: { type: 'secret' },
-                key_file: { type: 'string' },
-                insecure_skip_verify: { type: 'bool', default: false },
-                server_name: { type: 'string' },
-                min_version: { type: 'string' },
-              },
-            },
-          },
+          ...CLIENT_BLOCKS,
           queue_config: { schema: { attrs: QUEUE_DEFAULTS } },
           metadata_config: {
             schema: {
@@ -167,11 +120,6 @@ function queueConfig(q: EndpointArgs['queue_config']): QueueConfig {
  */
 export function shardCount(queue: QueueConfig): number {
   return Math.max(1, queue.min_shards, Math.min(queue.max_shards, 16))
-}
-
-function readSecret(inline: string | undefined, file: string | undefined): string | undefined {
-  if (inline) return inline
-  return file ? readFileSync(file, 'utf8').trim() : undefined
 }
 
 function externalLabelsOf(map: Record<string, string> | undefined): Label[] {
@@ -245,6 +193,7 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
     for (const e of endpoints) {
       this.#ctx.services.sinks.set(e.sinkId, {
         appendShard: (shard, payload, _series, samples) => e.wal.append(shard, [{ payload, samples }]),
+        backlog: () => e.wal.stats(),
       })
       e.sender.start()
     }
@@ -274,31 +223,7 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
       component: this.id,
       wal,
     }
-    const headers: Record<string, string> = { ...(e.headers ?? {}) }
-    const authorization = readSecret(e.authorization?.credentials, e.authorization?.credentials_file)
-    if (authorization) headers.authorization = `${e.authorization?.type ?? 'Bearer'} ${authorization}`
-    options.headers = headers
-    if (e.bearer_token) options.bearerToken = e.bearer_token
-    if (e.bearer_token_file) options.bearerTokenFile = e.bearer_token_file
-    if (e.basic_auth?.username !== undefined) {
-      options.basicAuth = {
-        username: e.basic_auth.username,
-        password: readSecret(e.basic_auth.password, e.basic_auth.password_file) ?? '',
-      }
-    }
-    if (e.tls_config) {
-      const t = e.tls_config
-      const tls: NonNullable<EndpointOptions['tls']> = {}
-      const ca = t.ca_pem ?? (t.ca_file ? readFileSync(t.ca_file, 'utf8') : undefined)
-      const cert = t.cert_pem ?? (t.cert_file ? readFileSync(t.cert_file, 'utf8') : undefined)
-      const key = t.key_pem ?? (t.key_file ? readFileSync(t.key_file, 'utf8') : undefined)
-      if (ca) tls.ca = ca
-      if (cert) tls.cert = cert
-      if (key) tls.key = key
-      if (t.insecure_skip_verify) tls.insecureSkipVerify = true
-      if (t.server_name) tls.serverName = t.server_name
-      options.tls = tls
-    }
+    Object.assign(options, clientOptions(e))
     const writeRelabel = rulesOf(e.write_relabel_config)
     return new Endpoint(`${this.id}/${name}`, shards, writeRelabel, wal, new RemoteWriteSender(options))
   }

@@ -91,7 +91,7 @@ class Decoder {
     for (const [name, spec] of Object.entries(attrs)) {
       if (seen.has(name)) continue
       if (spec.required) this.error(owner, `missing required attribute ${JSON.stringify(name)}`)
-      else if (spec.default !== undefined) out[name] = structuredClone(spec.default)
+      else if (spec.default !== undefined) out[name] = defaultValue(spec)
     }
     for (const [name, spec] of Object.entries(blocks)) {
       if (seen.has(name)) continue
@@ -256,4 +256,23 @@ export function decodeBody(
   const owner = context.span ?? body[0]?.span ?? { file: context.file, start: zero, end: zero }
   const value = d.body(body, schema, owner)
   return { value, diagnostics: d.diagnostics }
+}
+
+/**
+ * A default as the decoded value: durations and sizes may be written in a schema as they are in a
+ * config (`"30s"`, `"1MiB"`) and arrive converted, like a value a user wrote.
+ */
+function defaultValue(spec: AttrSpec): unknown {
+  const value = spec.default
+  if (typeof value === 'string' && spec.type === 'duration') {
+    const r = parseDuration(value)
+    if ('error' in r) throw new Error(`schema default ${JSON.stringify(value)}: ${r.error}`)
+    return r.ms
+  }
+  if (typeof value === 'string' && spec.type === 'bytes') {
+    const r = parseBytes(value)
+    if ('error' in r) throw new Error(`schema default ${JSON.stringify(value)}: ${r.error}`)
+    return r.bytes
+  }
+  return structuredClone(value)
 }
