@@ -88,10 +88,16 @@ export async function startSluice(
     ),
   )
   if (options.waitReady !== false) {
+    // A node that exits during start-up fails the wait at once instead of after the timeout.
+    const exited = proc.exited.then((code) => {
+      throw new Error(`sluice exited with code ${code} before it was ready`)
+    })
     try {
-      await waitForHttp(`http://127.0.0.1:${httpPort}/-/ready`, 60_000)
+      await Promise.race([waitForHttp(`http://127.0.0.1:${httpPort}/-/ready`, 60_000), exited])
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- sluice output ---\n${proc.output}`)
+    } finally {
+      exited.catch(() => undefined)
     }
   }
   return { proc, url: `http://127.0.0.1:${httpPort}`, dir, httpPort, configPath }

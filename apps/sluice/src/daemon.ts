@@ -3,12 +3,15 @@ import { Cluster, dataPlaneToken, readSecretFile } from '@sluice/cluster'
 import {
   builtinComponents,
   ClusterForwarder,
+  type ClusterForwarderOptions,
   DebugSummary,
   FORWARD_PATH,
   HttpServers,
   type NodeServices,
+  OWNERSHIP_VERSION_HEADER,
   readBody,
   sendError,
+  walBacklog,
 } from '@sluice/components'
 import { SluiceError } from '@sluice/contracts'
 import { MetricsPipeline } from '@sluice/pipeline'
@@ -17,6 +20,9 @@ import { createLogger, type Logger, Registry } from '@sluice/telemetry'
 import { collectDefaultMetrics } from 'prom-client'
 import { type RunFlags, splitHostPort } from './flags.ts'
 import { VERSION } from './version.ts'
+
+/** Bound of the WAL drains around cluster membership: before owning keys, and before leaving. */
+const DRAIN_TIMEOUT_MS = 30_000
 
 /** Where the embedded debug sink listens on the node's own server (the gateway example's fallback). */
 export const DEBUG_WRITE_PATH = '/-/debug/remote_write'
@@ -51,7 +57,13 @@ export class Daemon {
     collectDefaultMetrics({ register: this.metrics, prefix: 'sluice_process_' })
     this.http = new HttpServers(logger)
     this.pipeline = new MetricsPipeline({ registry: this.metrics, logger })
-    this.#forwarder = cluster ? new ClusterForwarder(cluster, token, this.metrics) : undefined
+    const forwarderOptions: ClusterForwarderOptions = {
+      backlog: () => walBacklog(this.services.sinks.values()),
+      registry: this.metrics,
+      logger,
+    }
+    if (token) forwarderOptions.token = token
+    this.#forwarder = cluster ? new ClusterForwarder(cluster, forwarderOptions) : undefined
     this.#debug = new DebugSummary(logger.child({ component: 'debug_sink' }))
     this.services = {
       http: this.http,
@@ -115,6 +127,7 @@ export class Daemon {
             'cluster.wait-timeout passed before the cluster reached its size; taking work anyway',
           )
       }
+      await daemon.#drainBeforeOwning()
       cluster.markReady()
     }
     logger.info(
@@ -186,7 +199,8 @@ export class Daemon {
         sendError(res, err)
       }
     })
-    if (this.#cluster) {
+    const forwarder = this.#forwarder
+    if (forwarder) {
       await r('POST', FORWARD_PATH, async (req, res) => {
         try {
           if (this.#token && req.headers.authorization !== `Bearer ${this.#token}`) {
@@ -198,7 +212,20 @@ export class Daemon {
             throw new SluiceError('SLUICE_ERR_NO_COMPONENT', `no component ${component} here`, {
               status: 503,
             })
-          await ingest(await readBody(req, 256 * 1024 * 1024))
+          const version = Number(req.headers[OWNERSHIP_VERSION_HEADER])
+          if (!Number.isSafeInteger(version))
+            throw new SluiceError(
+              'SLUICE_ERR_NO_OWNERSHIP_VERSION',
+              `a forwarded push needs the ${OWNERSHIP_VERSION_HEADER} header`,
+              { status: 400 },
+            )
+          // Admitted before the body is read and processed: the flush claim then waits for it.
+          const admission = forwarder.admit(version)
+          try {
+            await ingest(await readBody(req, 256 * 1024 * 1024))
+          } finally {
+            admission.release()
+          }
           res.writeHead(204).end()
         } catch (err) {
           sendError(res, err)
@@ -221,13 +248,37 @@ export class Daemon {
   }
 
   /**
-   * Graceful stop: leave the cluster first so others stop routing here, let the remote_write queues
-   * drain what they hold, then stop components (receivers before the WAL) and the pool.
+   * A node that restarts with data in its WAL (after a crash, or a drain that timed out) sends it
+   * before it owns keys: its samples are older than anything the current owners have, and appended
+   * behind them, new samples would share batches that a strict backend rejects whole. Bounded by
+   * {@link DRAIN_TIMEOUT_MS}.
+   */
+  async #drainBeforeOwning(): Promise<void> {
+    const backlog = walBacklog(this.services.sinks.values())
+    if (backlog.records === 0) return
+    this.logger.info({ records: backlog.records }, 'sending what the WAL holds before owning keys')
+    const deadline = Date.now() + DRAIN_TIMEOUT_MS
+    while (walBacklog(this.services.sinks.values()).records > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    const left = walBacklog(this.services.sinks.values()).records
+    if (left > 0) this.logger.warn({ records: left }, 'WAL not drained in time; owning keys anyway')
+  }
+
+  /**
+   * Graceful stop. In a cluster: announce `leaving` (others stop routing here and hold the keys that
+   * move) while gossip keeps running, wait until the WALs hold nothing written as an owner and claim
+   * it (the new owners then release), and only then leave. Then stop components (receivers before
+   * the WAL) and the pool.
    */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.services.lifecycle.draining = true
-      await this.#cluster?.leave()
+      if (this.#cluster && this.#forwarder) {
+        await this.#cluster.startLeaving()
+        if (!(await this.#forwarder.waitFlushed(DRAIN_TIMEOUT_MS)))
+          this.logger.warn('WAL not drained before leaving; new owners release their hold at its bound')
+        await this.#cluster.leave()
+      }
       await this.controller.stop()
       await this.pipeline.close()
       await this.#forwarder?.close()

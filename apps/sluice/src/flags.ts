@@ -1,4 +1,4 @@
-import { hostname } from 'node:os'
+import { hostname, type NetworkInterfaceInfo, networkInterfaces } from 'node:os'
 import { SluiceError } from '@sluice/contracts'
 
 /** Everything `sluice run` takes on its command line, with Alloy's flag names and defaults. */
@@ -78,7 +78,11 @@ export function runFlags(values: Record<string, string | boolean | undefined>, c
     cluster: {
       enabled: values['cluster.enabled'] === true,
       listenAddr: s('cluster.listen-addr'),
-      advertiseAddress: values['cluster.advertise-address'] as string | undefined,
+      advertiseAddress:
+        (values['cluster.advertise-address'] as string | undefined) ??
+        (values['cluster.enabled'] === true
+          ? defaultAdvertiseAddress(listen, s('cluster.listen-addr'))
+          : undefined),
       joinAddresses: s('cluster.join-addresses')
         .split(',')
         .map((a) => a.trim())
@@ -92,6 +96,34 @@ export function runFlags(values: Record<string, string | boolean | undefined>, c
       maxJoinPeers: nonNegativeInt('cluster.max-join-peers', s('cluster.max-join-peers')),
     },
   }
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', ''])
+
+/** Interfaces whose address a node advertises by default, as Alloy's `--cluster.advertise-interfaces`. */
+export const ADVERTISE_INTERFACES: readonly string[] = ['eth0', 'en0']
+
+/**
+ * The address other members dial when `--cluster.advertise-address` is not given. A node listening on
+ * every interface (HTTP and cluster ports both wildcards, as in a container) would otherwise announce
+ * itself as 127.0.0.1, and its peers would forward its series to themselves; like Alloy, it takes the
+ * first IPv4 address of eth0 or en0 instead. Undefined when a listen address names a host (that host
+ * is what peers dial) or no such interface exists.
+ */
+export function defaultAdvertiseAddress(
+  httpListenAddr: string,
+  clusterListenAddr: string,
+  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
+): string | undefined {
+  const cluster = splitHostPort(clusterListenAddr)
+  if (!WILDCARD_HOSTS.has(splitHostPort(httpListenAddr).host) || !WILDCARD_HOSTS.has(cluster.host)) {
+    return undefined
+  }
+  for (const name of ADVERTISE_INTERFACES) {
+    const v4 = interfaces[name]?.find((a) => a.family === 'IPv4' && !a.internal)
+    if (v4) return `${v4.address}:${cluster.port}`
+  }
+  return undefined
 }
 
 /** Splits host:port, keeping IPv6 brackets out of the host. */

@@ -14,7 +14,7 @@ import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { isLoopback, parseHostPort, resolveJoinAddress, toMultiaddr } from './address.ts'
 import { ClusterConfigError, ClusterStartError, ClusterStoppedError } from './errors.ts'
 import { decodeHeartbeat, encodeHeartbeat, MAX_HEARTBEAT_BYTES } from './heartbeat.ts'
-import { MEMBER_STATES, type Member } from './member.ts'
+import { MEMBER_STATES, type Member, NOT_FLUSHED } from './member.ts'
 import { MemberTable } from './member-table.ts'
 import { ClusterMetrics } from './metrics.ts'
 import { OwnershipTable } from './ownership.ts'
@@ -184,6 +184,7 @@ export class Cluster {
       state: 'joining',
       generation: Date.now(),
       lastSeen: Date.now(),
+      flushed: NOT_FLUSHED,
     }
     const cluster = new Cluster(node, options, self)
     cluster.#begin()
@@ -271,14 +272,35 @@ export class Cluster {
   }
 
   /**
-   * Announces `leaving` (the others drop this node from ownership as soon as they hear it), gives the
-   * heartbeat a moment to be written out, then stops.
+   * Announces `leaving` and keeps running: the others drop this node from ownership as soon as they
+   * hear it, and keep hearing its heartbeats (with its {@link setFlushed} claim) while it drains.
    */
-  async leave(): Promise<void> {
-    if (this.#stopped) return
+  async startLeaving(): Promise<void> {
+    if (this.#stopped || this.#self.state === 'leaving') return
     this.#self.state = 'leaving'
     this.#log.info({ id: this.#self.id }, 'cluster node leaving')
     this.#refresh()
+    await this.#publish()
+  }
+
+  /**
+   * Publishes this node's hand-over claim: everything it wrote under ownership tables older than
+   * `version` is delivered ({@link NOT_FLUSHED} withdraws the claim). The heartbeat goes out at once,
+   * since new owners hold writes until they hear it.
+   */
+  setFlushed(version: number): void {
+    if (this.#self.flushed === version) return
+    this.#self.flushed = version
+    this.#publishSoon()
+  }
+
+  /**
+   * Announces `leaving` (unless already done), gives the heartbeat a moment to be written out, then
+   * stops.
+   */
+  async leave(): Promise<void> {
+    if (this.#stopped) return
+    await this.startLeaving()
     await this.#publish()
     await new Promise((resolve) => setTimeout(resolve, Math.min(this.#heartbeatMs, 200)))
     await this.stop()
@@ -401,6 +423,7 @@ export class Cluster {
       generation: self.generation,
       seq: ++this.#seq,
       addrs: routable.length > 0 ? routable : addrs,
+      flushed: self.flushed,
     })
     try {
       await this.#node.services.pubsub.publish(this.#topic, data)

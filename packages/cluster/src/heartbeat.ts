@@ -1,10 +1,11 @@
-import { MEMBER_STATES, type MemberState } from './member.ts'
+import { MEMBER_STATES, type MemberState, NOT_FLUSHED } from './member.ts'
 
 /**
  * What every node publishes on the membership topic each heartbeat interval. `seq` grows by one per
  * heartbeat within a generation, so a heartbeat that gossip delivers late (through a relay, after a
  * newer one came direct) is recognised and cannot undo a newer state such as `leaving`. `addrs` are
  * the node's multiaddrs, so that a node that joined through one member can dial all the others.
+ * `flushed` is the hand-over claim (see {@link Member.flushed}).
  */
 export interface Heartbeat {
   cluster: string
@@ -15,6 +16,7 @@ export interface Heartbeat {
   generation: number
   seq: number
   addrs: string[]
+  flushed: number
 }
 
 /** Heartbeats are a few hundred bytes; anything much larger is not one of ours. */
@@ -47,7 +49,8 @@ export function decodeHeartbeat(data: Uint8Array): Heartbeat | undefined {
     !Number.isSafeInteger(v.generation) ||
     !Number.isSafeInteger(v.seq) ||
     !Array.isArray(v.addrs) ||
-    !v.addrs.every((a) => typeof a === 'string')
+    !v.addrs.every((a) => typeof a === 'string') ||
+    !(v.flushed === undefined || Number.isSafeInteger(v.flushed))
   ) {
     return undefined
   }
@@ -60,5 +63,7 @@ export function decodeHeartbeat(data: Uint8Array): Heartbeat | undefined {
     generation: v.generation as number,
     seq: v.seq as number,
     addrs: v.addrs as string[],
+    // A heartbeat without the field claims nothing.
+    flushed: (v.flushed as number | undefined) ?? NOT_FLUSHED,
   }
 }

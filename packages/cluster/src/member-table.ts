@@ -61,6 +61,7 @@ export class MemberTable {
       state: hb.state,
       generation: hb.generation,
       lastSeen: now,
+      flushed: hb.flushed,
     }
     if (entry) {
       entry.member = member

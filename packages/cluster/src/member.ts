@@ -14,6 +14,15 @@ export interface Member {
   generation: number
   /** When this node last heard from it (ms since the epoch); `Date.now()` for self. */
   lastSeen: number
+  /**
+   * The ownership-table version for which this member has delivered everything it wrote to its WAL
+   * under earlier tables, or {@link NOT_FLUSHED} while such data is still pending (see docs/cluster.md,
+   * "Hand-over"). New owners of its keys hold writes until it claims the version they use.
+   */
+  flushed: number
 }
+
+/** `flushed` of a member that claims no version (table versions are unsigned 32-bit). */
+export const NOT_FLUSHED = -1
 
 export const MEMBER_STATES: readonly MemberState[] = ['joining', 'ready', 'leaving']

@@ -13,6 +13,7 @@ function hb(id: string, seq: number, extra: Partial<Heartbeat> = {}): Heartbeat 
     generation: 1000,
     seq,
     addrs: [`/ip4/10.0.0.1/tcp/7946/p2p/${id}`],
+    flushed: -1,
     ...extra,
   }
 }

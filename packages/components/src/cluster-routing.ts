@@ -1,12 +1,25 @@
-import type { Cluster, OwnershipTable, OwnershipTablePlain } from '@sluice/cluster'
+import {
+  type Cluster,
+  HandoverGate,
+  NOT_FLUSHED,
+  type OwnershipTable,
+  type OwnershipTablePlain,
+} from '@sluice/cluster'
 import { SluiceError } from '@sluice/contracts'
 import type { PushOwnership } from '@sluice/pipeline'
-import { Counter, type Registry } from '@sluice/telemetry'
+import { Counter, Gauge, Histogram, type Logger, nullLogger, type Registry } from '@sluice/telemetry'
 import { Agent, request } from 'undici'
-import type { ClusterRouting } from './services.ts'
+import type { Admission, ClusterRouting, WalBacklog } from './services.ts'
 
 /** The path on a member's main HTTP server that takes pushes routed to it by other members. */
 export const FORWARD_PATH = '/-/cluster/write'
+/** The header of a forwarded push that names the ownership version it was routed by. */
+export const OWNERSHIP_VERSION_HEADER = 'x-sluice-ownership-version'
+/** Default bound of a hand-over hold: past it, writes go through even if an old owner has not flushed. */
+export const DEFAULT_MAX_HOLD_MS = 30_000
+
+/** How often the WAL backlog is looked at while a flush claim is pending, and a hold re-checked. */
+const POLL_MS = 20
 
 /** A forward to the owner failed; the edge is told to retry (the owner, or a new one, takes it then). */
 export class ForwardError extends SluiceError {
@@ -15,33 +28,139 @@ export class ForwardError extends SluiceError {
   }
 }
 
+/** A write was routed by another ownership table than this node's: ownership is changing; retry. */
+export class OwnershipVersionError extends SluiceError {
+  constructor(got: number, want: number) {
+    super(
+      'SLUICE_ERR_OWNERSHIP_VERSION',
+      `push routed by ownership version ${got}, this node is at ${want}; ownership is changing, retry`,
+      { status: 503 },
+    )
+  }
+}
+
+/** A write for keys this node just gained, while their previous owner may still hold older samples. */
+export class HandoverHoldError extends SluiceError {
+  constructor(waitingFor: readonly string[]) {
+    super(
+      'SLUICE_ERR_HANDOVER_HOLD',
+      `ownership hand-over in progress: waiting for ${waitingFor.join(', ')} to flush; retry`,
+      { status: 503 },
+    )
+  }
+}
+
+export interface ClusterForwarderOptions {
+  /** Shared-secret bearer token for forwards, when the cluster has a secret. */
+  token?: string
+  /** What this node's WALs hold unsent; the flush claim waits until nothing written before it is left. */
+  backlog: () => WalBacklog
+  /** Bound of a hand-over hold; default {@link DEFAULT_MAX_HOLD_MS}. */
+  maxHoldMs?: number
+  registry: Registry
+  logger?: Logger
+}
+
+class PendingAdmission implements Admission {
+  readonly done: Promise<void>
+  readonly release: () => void
+
+  constructor(set: Set<PendingAdmission>) {
+    const { promise, resolve } = Promise.withResolvers<void>()
+    this.done = promise
+    this.release = () => {
+      set.delete(this)
+      resolve()
+    }
+    set.add(this)
+  }
+}
+
+class HandoverMetrics {
+  readonly holds: Counter<'reason'>
+  readonly handovers: Counter<'result'>
+  readonly holdSeconds: Histogram
+  readonly holding: Gauge
+  readonly flushSeconds: Histogram
+
+  constructor(registry: Registry) {
+    const registers = [registry]
+    const buckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+    this.holds = new Counter({
+      name: 'sluice_cluster_handover_holds_total',
+      help: 'Writes refused with 503 during a change of ownership, by reason: handover (a previous owner has not flushed yet) or ownership_version (routed by another ownership table).',
+      labelNames: ['reason'],
+      registers,
+    })
+    this.handovers = new Counter({
+      name: 'sluice_cluster_handovers_total',
+      help: 'Changes of ownership in which this node gained keys and held their writes, by how the hold ended (released, timed_out).',
+      labelNames: ['result'],
+      registers,
+    })
+    this.holdSeconds = new Histogram({
+      name: 'sluice_cluster_handover_hold_seconds',
+      help: 'How long this node held writes for keys it gained, until their previous owners flushed.',
+      buckets,
+      registers,
+    })
+    this.holding = new Gauge({
+      name: 'sluice_cluster_handover_holding',
+      help: '1 while this node holds writes for keys it gained, 0 otherwise.',
+      registers,
+    })
+    this.flushSeconds = new Histogram({
+      name: 'sluice_cluster_flush_seconds',
+      help: 'Time from adopting a new ownership table to having delivered everything written under older ones.',
+      buckets,
+      registers,
+    })
+  }
+}
+
 /**
- * Series routing over a running cluster: ownership snapshots for the worker tasks, and forwarding of
- * other members' series over their data-plane URL with keep-alive connections.
+ * Series routing over a running cluster: ownership snapshots for the worker tasks, forwarding of
+ * other members' series over their data-plane URL, and both sides of the hand-over when ownership
+ * changes (docs/cluster.md, "Hand-over"):
+ *
+ * - **giving**: after each new table, wait for the writes admitted under older tables, then until
+ *   the WALs hold nothing written before that moment, and claim the version as flushed;
+ * - **gaining**: refuse (503) writes until the previous owners of the gained keys claim the version.
+ *
+ * And on every write to this node's WALs: the push must have been routed by this node's table.
  */
 export class ClusterForwarder implements ClusterRouting {
   readonly #cluster: Cluster
   readonly #token: string | undefined
+  readonly #backlog: () => WalBacklog
+  readonly #log: Logger
   readonly #agent = new Agent({ keepAliveTimeout: 30_000, connections: 16, pipelining: 1 })
+  readonly #gate: HandoverGate
+  readonly #admitted = new Set<PendingAdmission>()
+  readonly #forwards: Counter
+  readonly #metrics: HandoverMetrics
   #table: OwnershipTable
   #snapshot: PushOwnership | undefined
-  readonly #forwards: Counter
+  #holdTimer: NodeJS.Timeout | undefined
+  #closed = false
 
-  constructor(cluster: Cluster, token: string | undefined, registry: Registry) {
+  constructor(cluster: Cluster, options: ClusterForwarderOptions) {
     this.#cluster = cluster
-    this.#token = token
+    this.#token = options.token
+    this.#backlog = options.backlog
+    this.#log = (options.logger ?? nullLogger).child({ component: 'cluster_handover' })
     this.#table = cluster.ownership()
     this.#snapshot = this.#snapshotOf(this.#table)
+    this.#gate = new HandoverGate(cluster.self.id, options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS, this.#table)
     this.#forwards = new Counter({
       name: 'sluice_cluster_forwards_total',
       help: 'Pushes forwarded to the owning member, by result.',
       labelNames: ['result'],
-      registers: [registry],
+      registers: [options.registry],
     })
-    cluster.on('change', (table) => {
-      this.#table = table
-      this.#snapshot = this.#snapshotOf(table)
-    })
+    this.#metrics = new HandoverMetrics(options.registry)
+    cluster.on('change', (table) => this.#adopt(table))
+    this.#flush(this.#table.version)
   }
 
   #snapshotOf(table: OwnershipTable): PushOwnership | undefined {
@@ -52,8 +171,94 @@ export class ClusterForwarder implements ClusterRouting {
     }
   }
 
+  /** Runs synchronously in the cluster's change event, so no write can be admitted in between. */
+  #adopt(table: OwnershipTable): void {
+    const prev = this.#table
+    this.#table = table
+    this.#snapshot = this.#snapshotOf(table)
+    const wasHolding = this.#gate.waitingFor.length > 0
+    this.#gate.adopt(prev, table, Date.now())
+    const waitingFor = this.#gate.waitingFor
+    if (waitingFor.length > 0) {
+      if (!wasHolding) this.#metrics.holding.set(1)
+      this.#log.info(
+        { version: table.version, waitingFor },
+        'holding writes for gained keys until their previous owners flush',
+      )
+      this.#holdTimer ??= setInterval(() => this.#checkHold(), POLL_MS)
+    }
+    // The claim for the previous version no longer says anything about this one.
+    this.#cluster.setFlushed(NOT_FLUSHED)
+    this.#flush(table.version)
+  }
+
+  /**
+   * Claims `version` as flushed once the writes admitted before it have settled and the WALs hold
+   * nothing appended before that moment. A newer table supersedes the wait (its claim covers this one).
+   */
+  #flush(version: number): void {
+    const started = performance.now()
+    const before = [...this.#admitted].map((a) => a.done)
+    void (async () => {
+      await Promise.all(before)
+      // WAL records carry `performance.timeOrigin + performance.now()` as their append time.
+      const mark = performance.timeOrigin + performance.now()
+      for (;;) {
+        if (this.#closed || this.#table.version !== version) return
+        const oldest = this.#backlog().oldestAppendedAt
+        if (oldest === undefined || oldest > mark) break
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+      }
+      this.#metrics.flushSeconds.observe((performance.now() - started) / 1000)
+      this.#cluster.setFlushed(version)
+    })()
+  }
+
+  #checkHold(): void {
+    const state = this.#gate.check(this.#cluster.members(), Date.now())
+    if (state === 'holding') return
+    clearInterval(this.#holdTimer)
+    this.#holdTimer = undefined
+    this.#metrics.holding.set(0)
+    if (state === 'open') return
+    const seconds = (Date.now() - this.#gate.since) / 1000
+    this.#metrics.holdSeconds.observe(seconds)
+    this.#metrics.handovers.inc({ result: state })
+    if (state === 'timed_out')
+      this.#log.warn(
+        { version: this.#gate.version, seconds },
+        'hand-over hold timed out: writes go through although a previous owner has not flushed; out-of-order rejections are possible',
+      )
+    else this.#log.info({ version: this.#gate.version, seconds }, 'hand-over complete; writes released')
+  }
+
   ownership(): PushOwnership | undefined {
     return this.#snapshot
+  }
+
+  admit(version: number): Admission {
+    if (version !== this.#table.version) {
+      this.#metrics.holds.inc({ reason: 'ownership_version' })
+      throw new OwnershipVersionError(version, this.#table.version)
+    }
+    if (this.#holdTimer !== undefined) {
+      this.#checkHold()
+      if (this.#holdTimer !== undefined) {
+        this.#metrics.holds.inc({ reason: 'handover' })
+        throw new HandoverHoldError(this.#gate.waitingFor)
+      }
+    }
+    return new PendingAdmission(this.#admitted)
+  }
+
+  /** Resolves true once this node claims its current ownership version as flushed, false after `timeoutMs`. */
+  async waitFlushed(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs
+    while (this.#cluster.self.flushed !== this.#table.version) {
+      if (Date.now() >= deadline || this.#closed) return false
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    }
+    return true
   }
 
   ownsKey(key: string): boolean {
@@ -71,11 +276,13 @@ export class ClusterForwarder implements ClusterRouting {
     componentId: string,
     payload: Uint8Array,
   ): Promise<void> {
-    const dataUrl = (ownership.table as OwnershipTablePlain).dataUrls[ownerIndex]
+    const table = ownership.table as OwnershipTablePlain
+    const dataUrl = table.dataUrls[ownerIndex]
     if (!dataUrl) throw new ForwardError(`member #${ownerIndex}`, 'not in the ownership table')
     const headers: Record<string, string> = {
       'content-type': 'application/x-protobuf',
       'x-sluice-component': componentId,
+      [OWNERSHIP_VERSION_HEADER]: String(table.version),
     }
     if (this.#token) headers.authorization = `Bearer ${this.#token}`
     try {
@@ -101,6 +308,9 @@ export class ClusterForwarder implements ClusterRouting {
   }
 
   async close(): Promise<void> {
+    this.#closed = true
+    clearInterval(this.#holdTimer)
+    this.#holdTimer = undefined
     await this.#agent.close()
   }
 }

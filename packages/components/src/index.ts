@@ -10,19 +10,32 @@ import { prometheusRemoteWrite } from './prometheus-remote-write.ts'
 import { prometheusScrape } from './prometheus-scrape.ts'
 import type { NodeServices } from './services.ts'
 
-export { ClusterForwarder, FORWARD_PATH, ForwardError } from './cluster-routing.ts'
+export {
+  ClusterForwarder,
+  type ClusterForwarderOptions,
+  DEFAULT_MAX_HOLD_MS,
+  FORWARD_PATH,
+  ForwardError,
+  HandoverHoldError,
+  OWNERSHIP_VERSION_HEADER,
+  OwnershipVersionError,
+} from './cluster-routing.ts'
 export { DebugSummary } from './debug-sink.ts'
 export { BodyTooLargeError, type Handler, HttpServers, readBody, sendError } from './http.ts'
 export { protocolOf, WRITE_PATH } from './prometheus-receive-http.ts'
 export { shardCount } from './prometheus-remote-write.ts'
 export { METRICS_RECEIVER_TYPE, type MetricsReceiver } from './receiver.ts'
 export {
+  type Admission,
   type ClusterRouting,
   deliver,
   type MainSink,
   type NodeServices,
+  ownershipVersion,
   type ShardSink,
   SinkGoneError,
+  type WalBacklog,
+  walBacklog,
 } from './services.ts'
 
 /** Every component Sluice implements, by Alloy name. */

@@ -4,6 +4,7 @@ import type { PushOwnership } from '@sluice/pipeline'
 import type { Component, ComponentContext, ComponentDefinition } from '@sluice/runtime'
 import {
   defaultScrapeConfig,
+  offloadingParser,
   type ScrapeConfig,
   type ScrapedSeries,
   ScrapeManager,
@@ -32,6 +33,7 @@ const schema: Schema = {
     honor_timestamps: { type: 'bool', default: true },
     track_timestamps_staleness: { type: 'bool', default: false },
     params: { type: { object: { array: 'string' } } },
+    http_headers: { type: { object: { array: 'secret' } } },
     scrape_classic_histograms: { type: 'bool', default: false },
     scrape_interval: { type: 'duration', default: 60_000 },
     scrape_timeout: { type: 'duration', default: 10_000 },
@@ -115,6 +117,12 @@ export function scrapeConfigOf(id: string, args: Args): ScrapeConfig {
       username: basic.username as string,
       password: fileOr(basic.password, basic.password_file) ?? '',
     }
+  const headers = args.http_headers as Record<string, string[]> | undefined
+  if (headers) {
+    // HTTP allows a repeated header to be sent as one comma-joined field.
+    config.headers = {}
+    for (const [name, values] of Object.entries(headers)) config.headers[name] = values.join(', ')
+  }
   const bearer = fileOr(args.bearer_token, args.bearer_token_file)
   if (bearer) config.bearer_token = bearer
   const authz = args.authorization as Record<string, unknown> | undefined
@@ -159,6 +167,13 @@ class Scrape implements Component<Args> {
       logger: ctx.logger,
       component: ctx.id,
       isOwned: (target) => this.#owns(target),
+      handoverGraceMs: HANDOVER_GRACE_MS,
+      // Large bodies are parsed on the worker pool so one big target cannot stall ingest on the main thread.
+      parse: offloadingParser({
+        run: (input) => ctx.services.pipeline.parseScrape(input),
+        onFallback: (err) =>
+          ctx.logger.debug({ err: String(err) }, 'worker pool refused a scrape body; parsed in-thread'),
+      }),
     })
     this.#manager.setTargets(targetsFromValue(ctx.id, args.targets))
     const cluster = ctx.services.cluster
@@ -170,12 +185,23 @@ class Scrape implements Component<Args> {
     return !this.#clustered || !cluster || cluster.ownsKey(targetKey(target))
   }
 
+  /**
+   * Series scraped by other members arrive here already routed (this node owns them): they run the
+   * plan without a second routing, as forwarded pushes do.
+   */
+  async start(): Promise<void> {
+    this.#ctx.services.ingest.set(this.#ctx.id, (payload) => this.#push(payload, undefined))
+  }
+
   async #append(series: ScrapedSeries[]): Promise<void> {
     if (series.length === 0) return
+    await this.#push(encodeSeries(series), this.#ctx.services.cluster?.ownership())
+  }
+
+  async #push(body: Uint8Array, ownership: PushOwnership | undefined): Promise<void> {
     const services = this.#ctx.services
-    const ownership: PushOwnership | undefined = services.cluster?.ownership()
     const job = {
-      body: encodeSeries(series),
+      body,
       encoding: 'identity' as const,
       protocol: 'v1' as const,
       limits: { ...UNLIMITED },
@@ -197,6 +223,7 @@ class Scrape implements Component<Args> {
   }
 
   async stop(): Promise<void> {
+    this.#ctx.services.ingest.delete(this.#ctx.id)
     this.#unsubscribe?.()
     await this.#manager.stop()
   }
@@ -205,6 +232,13 @@ class Scrape implements Component<Args> {
     return this.#manager.targetsStatus()
   }
 }
+
+/**
+ * How long a node that gains a target waits before its first scrape of it: about one heartbeat, the
+ * time the membership change takes to reach the node that loses the target. Without it both scrape the
+ * same tick (they share the phase); with it a moved target misses at most one interval.
+ */
+const HANDOVER_GRACE_MS = 1000
 
 /** Scraped data was already bounded by the scrape limits; the wire limits must not cut it again. */
 const UNLIMITED = {

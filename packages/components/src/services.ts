@@ -3,9 +3,40 @@ import type { MetricsPipeline, PushOwnership, PushResult } from '@sluice/pipelin
 import type { Logger } from '@sluice/telemetry'
 import type { HttpServers } from './http.ts'
 
+/** What a sink's WAL holds unsent. */
+export interface WalBacklog {
+  records: number
+  /** `performance.timeOrigin`-based ms of the oldest record held, undefined when empty. */
+  oldestAppendedAt: number | undefined
+}
+
 /** Where a sink (a remote_write endpoint) takes the series a push produced for one of its WAL shards. */
 export interface ShardSink {
   appendShard(shard: number, payload: Uint8Array, series: number, samples: number): Promise<void>
+  /** What its WAL still holds; cluster hand-over waits on it (see docs/cluster.md). */
+  backlog?(): WalBacklog
+}
+
+/** The backlog of all sinks together: total records, and the oldest of their oldest records. */
+export function walBacklog(sinks: Iterable<ShardSink>): WalBacklog {
+  let records = 0
+  let oldestAppendedAt: number | undefined
+  for (const sink of sinks) {
+    const b = sink.backlog?.()
+    if (b === undefined) continue
+    records += b.records
+    if (
+      b.oldestAppendedAt !== undefined &&
+      (oldestAppendedAt === undefined || b.oldestAppendedAt < oldestAppendedAt)
+    )
+      oldestAppendedAt = b.oldestAppendedAt
+  }
+  return { records, oldestAppendedAt }
+}
+
+/** A write admitted under one ownership version; `release` once its WAL appends have settled. */
+export interface Admission {
+  release(): void
 }
 
 /** A receiver that runs on the main thread (the debug sink). */
@@ -24,6 +55,11 @@ export interface ClusterRouting {
     componentId: string,
     payload: Uint8Array,
   ): Promise<void>
+  /**
+   * Admits a write to this node's WALs routed with ownership `version`. Throws (503, the sender
+   * retries) when the version is not this node's current one, or while a hand-over holds writes.
+   */
+  admit(version: number): Admission
   /** True when this node owns the key (a scrape target) now. */
   ownsKey(key: string): boolean
   /** Called when ownership changes; returns an unsubscribe function. */
@@ -55,7 +91,9 @@ export class SinkGoneError extends SluiceError {
 /**
  * Hands every part of a processed push to where it belongs and resolves only when all of them are
  * durable: local parts in their WAL shards, remote parts in their owners' WALs. Any failure rejects,
- * so the sender is told to retry the whole request.
+ * so the sender is told to retry the whole request. A routed push with local parts is first admitted
+ * by the cluster (ownership version and hand-over, see docs/cluster.md), before anything is written
+ * or forwarded, so that a refused push leaves no partial copy behind.
  */
 export async function deliver(
   services: NodeServices,
@@ -63,26 +101,41 @@ export async function deliver(
   ownership: PushOwnership | undefined,
   componentId: string,
 ): Promise<void> {
-  const pending: Promise<void>[] = []
-  for (const out of result.local) {
-    const sink = services.sinks.get(out.sinkId)
-    if (!sink) throw new SinkGoneError(out.sinkId)
-    pending.push(sink.appendShard(out.shard, out.payload, out.series, out.samples))
+  const admission =
+    ownership && services.cluster && (result.local.length > 0 || result.main.length > 0)
+      ? services.cluster.admit(ownershipVersion(ownership))
+      : undefined
+  const local: Promise<void>[] = []
+  const remote: Promise<void>[] = []
+  try {
+    for (const out of result.local) {
+      const sink = services.sinks.get(out.sinkId)
+      if (!sink) throw new SinkGoneError(out.sinkId)
+      local.push(sink.appendShard(out.shard, out.payload, out.series, out.samples))
+    }
+    for (const out of result.main) {
+      const sink = services.mains.get(out.id)
+      if (!sink) throw new SinkGoneError(out.id)
+      local.push(sink.appendPayload(out.payload, out.series, out.samples))
+    }
+    if (result.remote.length > 0) {
+      if (!ownership || !services.cluster)
+        throw new SluiceError('SLUICE_ERR_NOT_CLUSTERED', 'remote series without cluster routing', {
+          status: 500,
+        })
+      for (const out of result.remote)
+        remote.push(services.cluster.forward(ownership, out.ownerIndex, componentId, out.payload))
+    }
+  } finally {
+    // The admission covers this node's own appends only: a slow forward must not delay its flush claim.
+    if (admission) void Promise.allSettled(local).then(() => admission.release())
   }
-  for (const out of result.main) {
-    const sink = services.mains.get(out.id)
-    if (!sink) throw new SinkGoneError(out.id)
-    pending.push(sink.appendPayload(out.payload, out.series, out.samples))
-  }
-  if (result.remote.length > 0) {
-    if (!ownership || !services.cluster)
-      throw new SluiceError('SLUICE_ERR_NOT_CLUSTERED', 'remote series without cluster routing', {
-        status: 500,
-      })
-    for (const out of result.remote)
-      pending.push(services.cluster.forward(ownership, out.ownerIndex, componentId, out.payload))
-  }
-  const settled = await Promise.allSettled(pending)
+  const settled = await Promise.allSettled([...local, ...remote])
   const failed = settled.find((s) => s.status === 'rejected')
   if (failed) throw (failed as PromiseRejectedResult).reason
+}
+
+/** The version of the ownership table a push was routed by. */
+export function ownershipVersion(ownership: PushOwnership): number {
+  return (ownership.table as { version: number }).version
 }

@@ -26,3 +26,20 @@ export class PipelineTaskError extends SluiceError {
     super('SLUICE_ERR_PIPELINE_TASK', message, { status: 500, cause: options.cause })
   }
 }
+
+/**
+ * A push ran on its worker thread for longer than the pipeline's `taskTimeoutMs`; the thread was
+ * terminated (piscina starts a new one). The usual cause is a relabel regex backtracking on a crafted
+ * label value, and that happens again on every retry of the same bytes: so the answer is 400, which
+ * makes a remote-write sender drop the batch instead of retrying it forever (a 5xx would block the
+ * sender's shard and cost a thread per retry). Only the time the push actually runs counts, not its
+ * wait in the queue, so overload alone does not trip it; at the default 5 s that is thousands of
+ * times the cost of a normal push.
+ */
+export class PipelineTimeoutError extends SluiceError {
+  constructor(timeoutMs: number) {
+    super('SLUICE_ERR_PIPELINE_TIMEOUT', `push ran for more than ${timeoutMs} ms on a worker thread`, {
+      status: 400,
+    })
+  }
+}

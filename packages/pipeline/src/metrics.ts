@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from '@sluice/telemetry'
 
 /** How a push through the pool ended, the `result` label of `sluice_pipeline_tasks_total`. */
-export type TaskOutcome = 'ok' | 'rejected' | 'busy' | 'error'
+export type TaskOutcome = 'ok' | 'rejected' | 'busy' | 'timeout' | 'error'
 
 /** Reads the live state of the pool when the registry is scraped. */
 export interface PoolGauges {
@@ -33,7 +33,7 @@ export class PipelineMetrics {
     })
     this.tasks = new Counter({
       name: 'sluice_pipeline_tasks_total',
-      help: 'Pushes handed to the pipeline, by result: ok, rejected (bad input), busy (queue full), error.',
+      help: 'Pushes handed to the pipeline, by result: ok, rejected (bad input), busy (queue full), timeout, error.',
       labelNames: ['result'],
       registers: [registry],
     })

@@ -1,3 +1,4 @@
+import { snappyEncode } from '@sluice/wire'
 import { varintSize, writeVarint } from './label-fields.ts'
 
 /** Segment kinds of an {@link OutputBatch}. */
@@ -47,8 +48,8 @@ export class OutputBatch {
     this.samples += samples
   }
 
-  /** Copies every segment, reading ranges from `buf`, into one new exactly-sized buffer. */
-  finish(buf: Uint8Array): Uint8Array {
+  /** Bytes of the encoded batch. */
+  get byteLength(): number {
     const ops = this.#ops
     const extras = this.#extras
     let size = 0
@@ -62,7 +63,23 @@ export class OutputBatch {
         size += 1 + varintSize(body) + body
       }
     }
-    const out = new Uint8Array(size)
+    return size
+  }
+
+  /** Copies every segment, reading ranges from `buf`, into one new exactly-sized buffer. */
+  finish(buf: Uint8Array): Uint8Array {
+    const out = new Uint8Array(this.byteLength)
+    this.writeTo(buf, out)
+    return out
+  }
+
+  /**
+   * Copies every segment, reading ranges from `buf`, to the start of `out` (at least
+   * {@link OutputBatch.byteLength} bytes); returns the bytes written.
+   */
+  writeTo(buf: Uint8Array, out: Uint8Array): number {
+    const ops = this.#ops
+    const extras = this.#extras
     let pos = 0
     for (let k = 0; k < ops.length; k += 4) {
       const kind = ops[k]!
@@ -79,7 +96,7 @@ export class OutputBatch {
         if (kind === RELABELLED) pos = copy(buf, start, end, out, pos)
       }
     }
-    return out
+    return pos
   }
 }
 
@@ -117,5 +134,22 @@ export class Destination {
       this.shards[n] = batch
     }
     return batch
+  }
+}
+
+/**
+ * Compresses sink batches through one reused buffer: a batch is laid out uncompressed in it and only
+ * the snappy block leaves, so a push allocates its compressed size per shard rather than its
+ * uncompressed size. One per worker thread; grows to the largest batch seen.
+ */
+export class BatchCompressor {
+  #scratch = new Uint8Array(64 * 1024)
+
+  /** The batch, reading ranges from `buf`, as one snappy block in a fresh, exact-size buffer. */
+  compress(batch: OutputBatch, buf: Uint8Array): Uint8Array {
+    const size = batch.byteLength
+    if (this.#scratch.length < size) this.#scratch = new Uint8Array(Math.max(size, this.#scratch.length * 2))
+    const written = batch.writeTo(buf, this.#scratch)
+    return snappyEncode(this.#scratch.subarray(0, written))
   }
 }

@@ -1,4 +1,4 @@
-import { OwnershipTable } from '@sluice/cluster'
+import { OwnershipTable } from '@sluice/cluster/ownership'
 
 /** The owner lookup the pipeline needs: the index of a hash's owner, -1 when no member is ready. */
 export interface OwnerLookup {

@@ -2,7 +2,10 @@
 export class PushOutput {
   readonly sinkId: string
   readonly shard: number
-  /** An uncompressed remote-write 1.0 WriteRequest, in its own ArrayBuffer. */
+  /**
+   * A remote-write 1.0 WriteRequest as one snappy block (the request body a backend takes), in its
+   * own ArrayBuffer. Blocks join without recompression (`snappyJoin` of `@sluice/wire`).
+   */
   readonly payload: Uint8Array
   readonly series: number
   readonly samples: number

@@ -1,6 +1,8 @@
 import { isSluiceError } from '@sluice/contracts'
 import { DecodeError, LimitError, type LimitName, SnappyError } from '@sluice/wire'
+import type { StartCell } from './deadline.ts'
 import { PipelineTaskError } from './errors.ts'
+import type { PushJob } from './plan.ts'
 
 /**
  * What crosses the thread boundary. Structured clone keeps neither class prototypes nor an error's own
@@ -8,6 +10,11 @@ import { PipelineTaskError } from './errors.ts'
  * typed result or error.
  */
 export type TaskResponse = { ok: true; result: unknown } | { ok: false; error: PlainError }
+
+/** A push as sent to a worker: the job, and the cell the worker stamps when it starts (deadline.ts). */
+export interface PushTask extends PushJob {
+  started: StartCell
+}
 
 /** An error as plain data. */
 export interface PlainError {

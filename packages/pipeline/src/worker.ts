@@ -1,8 +1,8 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina'
-import type { PushJob } from './plan.ts'
+import { stampEnd, stampStart } from './deadline.ts'
 import type { PushResult } from './result.ts'
 import { PushRunner } from './run-push.ts'
-import { type TaskResponse, toPlainError } from './task.ts'
+import { type PushTask, type TaskResponse, toPlainError } from './task.ts'
 
 /** The piscina worker: one {@link PushRunner} per thread, so its caches live as long as the thread. */
 const runner = new PushRunner()
@@ -11,13 +11,16 @@ const runner = new PushRunner()
  * Runs one push. The result's payloads are fresh ArrayBuffers, moved (not copied) back to the main
  * thread; errors come back as data (see task.ts).
  */
-export default function runTask(job: PushJob): unknown {
+export default function runTask(job: PushTask): unknown {
+  stampStart(job.started)
   let result: PushResult
   try {
     result = runner.run(job)
   } catch (err) {
     const response: TaskResponse = { ok: false, error: toPlainError(err) }
     return response
+  } finally {
+    stampEnd(job.started)
   }
   const buffers: ArrayBuffer[] = []
   for (const out of result.local) buffers.push(out.payload.buffer as ArrayBuffer)
@@ -26,3 +29,6 @@ export default function runTask(job: PushJob): unknown {
   const response: TaskResponse = { ok: true, result }
   return move({ [transferableSymbol]: buffers, [valueSymbol]: response } as never)
 }
+
+/** The scrape-body task (`pool.run(input, { name: 'parseScrape' })`): see `@sluice/scrape`'s parse-task. */
+export { parseScrapeTask as parseScrape } from '@sluice/scrape/parse-task'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
-import { OwnershipTable } from '@sluice/cluster'
+import { OwnershipTable } from '@sluice/cluster/ownership'
 import { hashLabels, type TimeSeries } from '@sluice/wire'
 import fc from 'fast-check'
 import { PushRunner, type StagePlan } from '../src/index.ts'

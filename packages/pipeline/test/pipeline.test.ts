@@ -137,9 +137,10 @@ describe('MetricsPipeline back-pressure', () => {
       const done = settled.filter((s) => s.status === 'fulfilled')
       assert.equal(busy.length + done.length, 8)
       assert.ok(busy.length >= 1, 'some pushes were refused')
+      // Two sent to the thread (concurrentTasksPerWorker), one queued.
       assert.ok(
-        done.length >= 1 && done.length <= 2,
-        `at most one running and one queued, got ${done.length}`,
+        done.length >= 1 && done.length <= 3,
+        `at most two on the thread and one queued, got ${done.length}`,
       )
     } finally {
       await pipeline.close()

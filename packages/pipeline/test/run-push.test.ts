@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { OwnershipTable } from '@sluice/cluster'
+import { OwnershipTable } from '@sluice/cluster/ownership'
 import type { Label } from '@sluice/contracts'
 import type { RelabelRule } from '@sluice/relabel'
 import { hashLabels, MetricType } from '@sluice/wire'

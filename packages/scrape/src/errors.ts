@@ -60,6 +60,16 @@ export class ScrapeLabelLimitError extends ScrapeError {
   }
 }
 
+/**
+ * A worker thread could not parse a body: malformed exposition text, or the worker failed. The
+ * message names the original error's code.
+ */
+export class ScrapeParseError extends ScrapeError {
+  constructor(detail: string) {
+    super('SLUICE_ERR_SCRAPE_PARSE', detail, { status: 502 })
+  }
+}
+
 /** The job has more targets on this node than `target_limit`; every target of the job reports down. */
 export class ScrapeTargetLimitError extends ScrapeError {
   constructor(count: number, limit: number) {

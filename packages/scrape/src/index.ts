@@ -19,6 +19,7 @@ export {
   ScrapeError,
   ScrapeHttpStatusError,
   ScrapeLabelLimitError,
+  ScrapeParseError,
   ScrapeSampleLimitError,
   ScrapeTargetLimitError,
   ScrapeTimeoutError,
@@ -26,6 +27,13 @@ export {
 export { SCRAPE_USER_AGENT, ScrapeHttpClient, type ScrapeResponse } from './http-client.ts'
 export { computeScrapeOffsetMs, nextScrapeTimeMs } from './offset.ts'
 export { type ParsedScrape, type ParseScrapeInput, parseScrapeBody } from './parse-body.ts'
+export {
+  DEFAULT_OFFLOAD_BYTES,
+  type OffloadingParserOptions,
+  offloadingParser,
+  type ParseScrapeResponse,
+  parseScrapeTask,
+} from './parse-task.ts'
 export type { ScrapeAppender, ScrapeBodyParser, TargetStatus } from './scrape-loop.ts'
 export { ScrapeManager, type ScrapeManagerOptions } from './scrape-manager.ts'
 export { ScrapedSample, ScrapedSeries, type SeriesKey, sameLabels, seriesHash, seriesKey } from './series.ts'

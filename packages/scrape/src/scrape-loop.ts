@@ -109,9 +109,10 @@ export class ScrapeLoop {
   /**
    * Starts scraping. `carried` resolves to the series memory of the loop this one replaces (or of a
    * loop for the same target still stopping), so that markers are neither lost nor written twice.
+   * No tick before `notBeforeMs` is scraped (see `handoverGraceMs` of the manager).
    */
-  start(carried?: Promise<SeriesMemory | undefined>): void {
-    this.#done = this.#run(carried)
+  start(carried?: Promise<SeriesMemory | undefined>, notBeforeMs = Number.NEGATIVE_INFINITY): void {
+    this.#done = this.#run(carried, notBeforeMs)
   }
 
   /**
@@ -138,14 +139,14 @@ export class ScrapeLoop {
     return s
   }
 
-  async #run(carried: Promise<SeriesMemory | undefined> | undefined): Promise<void> {
+  async #run(carried: Promise<SeriesMemory | undefined> | undefined, notBeforeMs: number): Promise<void> {
     const signal = this.#abort.signal
     if (carried !== undefined) {
       const memory = await carried
       if (memory !== undefined) this.#previous = memory
     }
     const interval = this.resolved.intervalMs
-    let lastTick = Number.NEGATIVE_INFINITY
+    let lastTick = notBeforeMs - 1
     while (!signal.aborted) {
       // Never the same tick twice, even when the timer fires a millisecond early.
       const tick = nextScrapeTimeMs(Math.max(Date.now(), lastTick + 1), interval, this.offsetMs)

@@ -29,6 +29,14 @@ export interface ScrapeManagerOptions {
   parse?: ScrapeBodyParser
   /** Mixed into the scrape offsets. Keep it equal on all nodes so a moved target keeps its phase. */
   offsetSeed?: string
+  /**
+   * A loop started by {@link ScrapeManager.reshard} skips the ticks of its first `handoverGraceMs`
+   * (default 0). When a target moves here, the
+   * node that loses it may still scrape until the membership change has reached it; both nodes keep the
+   * same phase, so without the wait both would scrape the same tick. A grace of about one gossip
+   * round trades that double scrape for at most one skipped interval.
+   */
+  handoverGraceMs?: number
 }
 
 /** Settings whose change means a loop must restart; the HTTP client's settings are picked up live. */
@@ -75,6 +83,7 @@ export class ScrapeManager {
   readonly #isOwned: (target: Target) => boolean
   readonly #parse: ScrapeBodyParser
   readonly #seed: string
+  readonly #graceMs: number
   readonly #metrics: ScrapeMetrics
   readonly #ctx: ScrapeLoopContext
   #config: ScrapeConfig
@@ -95,6 +104,7 @@ export class ScrapeManager {
     this.#isOwned = options.isOwned ?? (() => true)
     this.#parse = options.parse ?? parseScrapeBody
     this.#seed = options.offsetSeed ?? ''
+    this.#graceMs = options.handoverGraceMs ?? 0
     this.#metrics = new ScrapeMetrics(options.registry)
     this.#client = new ScrapeHttpClient(options.config)
     this.#ctx = {
@@ -150,11 +160,12 @@ export class ScrapeManager {
 
   /**
    * Re-evaluates ownership of every discovered target after the cluster changed: targets no longer
-   * owned stop without staleness markers (their new owner continues the series), newly owned ones start.
+   * owned stop without staleness markers (their new owner continues the series), newly owned ones start
+   * after the handover grace.
    */
   reshard(): void {
     if (this.#stopped) return
-    this.#sync()
+    this.#sync(this.#graceMs > 0 ? Date.now() + this.#graceMs : undefined)
   }
 
   /** Stops every loop without staleness markers and closes the connection pool. */
@@ -172,7 +183,8 @@ export class ScrapeManager {
     return [...this.#loops.values()].map((l) => l.status())
   }
 
-  #sync(): void {
+  /** Starts and stops loops to match the owned targets; new loops scrape no tick before `notBeforeMs`. */
+  #sync(notBeforeMs?: number): void {
     const owned = new Map<string, Target>()
     for (const [key, target] of this.#discovered) {
       let mine: boolean
@@ -206,7 +218,7 @@ export class ScrapeManager {
       const offset = computeScrapeOffsetMs(key, resolved.intervalMs, this.#seed)
       const loop = new ScrapeLoop(key, target, resolved, this.#config, offset, this.#ctx)
       this.#loops.set(key, loop)
-      loop.start(this.#stopping.get(key))
+      loop.start(this.#stopping.get(key), notBeforeMs)
     }
     this.#metrics.targets.set({ component: this.#component }, this.#loops.size)
   }

@@ -266,6 +266,36 @@ describe('ScrapeManager', () => {
     assert.equal(sampleValue(batches[count]!, 'up'), 1)
   })
 
+  test('a target gained by a reshard waits out handoverGraceMs before its first scrape; discovered targets do not wait', async () => {
+    let owned = false
+    const { target, appender, manager, discovered } = await setup(
+      text('a 1\n'),
+      {},
+      { isOwned: () => owned, handoverGraceMs: 400 },
+    )
+    manager.setTargets([discovered])
+    owned = true
+    const gainedAt = Date.now()
+    manager.reshard()
+    const [batch] = await appender.waitFor(1, 3000)
+    assert.equal(target.requests.length, 1)
+    const first = find(batch!, 'up')[0]!.samples[0]!.timestampMs
+    assert.ok(first - gainedAt >= 400, `first scrape ${first - gainedAt} ms after the gain`)
+
+    // A target that discovery adds (not a move between nodes) starts on its next tick.
+    const other = await startTarget(text('b 1\n'))
+    targets.push(other)
+    const addedAt = Date.now()
+    manager.setTargets([discovered, { labels: labelsOf({ __address__: other.address }) }])
+    const deadline = Date.now() + 2000
+    while (other.requests.length === 0 && Date.now() < deadline) await sleep(10)
+    assert.ok(other.requests.length > 0)
+    assert.ok(
+      Date.now() - addedAt < 300,
+      `a discovered target was first scraped ${Date.now() - addedAt} ms after it appeared`,
+    )
+  })
+
   test('never overlaps scrapes of one target when a scrape outlasts the interval', async () => {
     let active = 0
     let maxActive = 0

@@ -30,3 +30,14 @@ export class WalWriteError extends SluiceError {
     super('SLUICE_ERR_WAL_WRITE', message, { status: 503, cause })
   }
 }
+
+/** The database holds keys of another layout (a WAL written by an earlier build): nothing is replayed. */
+export class WalFormatError extends SluiceError {
+  constructor(path: string, keyBytes: number) {
+    super(
+      'SLUICE_ERR_WAL_FORMAT',
+      `the WAL at ${path} holds ${keyBytes}-byte keys, not this build's layout; move it away to start afresh`,
+      { status: 500 },
+    )
+  }
+}

@@ -2,17 +2,23 @@ import type { Label } from '@sluice/contracts'
 import { utf8Length, writeUtf8 } from './utf8.ts'
 
 /**
- * The series hash of Sluice: 64 bits over the byte stream `name 0xFF value 0xFF` for each label in
- * order (0xFF never occurs in UTF-8, so the stream determines the label set). Every node must compute
- * the same value for the same series, so the function is fixed: changing it moves every series to a
- * new owner.
+ * The series hash of Sluice: 64 bits over the labels in order. Every node must compute the same value
+ * for the same series, so the function is fixed: changing it moves every series to a new owner.
  *
- * Why not xxhash64: JavaScript has no 64-bit integer multiply outside BigInt, and emulating one with
- * 16-bit limbs costs several times more than two 32-bit lanes. So the hash runs two independent
- * 32-bit lanes over 4-byte little-endian words with `Math.imul`: lane A is MurmurHash3's x86_32 block
- * step, lane B is xxHash32's round; the partial tail word and the total length are folded into both,
- * each lane gets MurmurHash3's finaliser, and the lanes are cross-added so every output bit depends
- * on both. Lane A is the high word, lane B the low word.
+ * The input is each label's name, then its value, each as a *segment*: its UTF-8 bytes followed by
+ * one 0xFF byte, zero-padded to a multiple of 4 bytes. 0xFF never occurs in UTF-8, so the sequence of
+ * segments determines the label set (a name cannot bleed into its value or the next label), and each
+ * segment starts on a word boundary, so the hot loop reads whole little-endian 32-bit words and never
+ * carries a partial word from one string to the next.
+ *
+ * Why not xxhash64: JavaScript has no 64-bit integer multiply outside BigInt. The hash runs two
+ * independent 32-bit lanes over the words with one `Math.imul` each (lane A: xor, multiply, rotate;
+ * lane B: add, multiply, rotate, with other constants), which is what a word costs on the split path.
+ * The per-word step is a bijection of the lane state for a fixed word, and of the word for a fixed
+ * state, so two inputs that differ in one word differ in both lanes right after it. At the end each
+ * lane gets MurmurHash3's finaliser and the lanes are cross-added, so every output bit depends on
+ * every input word. Lane A is the high word, lane B the low word. Collisions are harmless for
+ * correctness (ownership and WAL shards only need spread; the pipeline's memo compares bytes).
  *
  * The running state is module-level (no allocation per series): hashing is synchronous and never
  * re-entered.
@@ -20,16 +26,14 @@ import { utf8Length, writeUtf8 } from './utf8.ts'
 
 let laneA = 0
 let laneB = 0
-/** Bytes not yet forming a full word, little-endian, and how many bits of it are filled (0, 8, 16, 24). */
-let partial = 0
-let partialBits = 0
-let totalBytes = 0
 /** Result of the last {@link hashFinish}. */
 export let hashHi = 0
 export let hashLo = 0
 
 const SEED_A = 0x9747b28c
 const SEED_B = 0x165667b1
+const PRIME_A = 0x9e3779b1
+const PRIME_B = 0x85ebca77
 
 function fmix(h: number): number {
   h ^= h >>> 16
@@ -43,18 +47,15 @@ function fmix(h: number): number {
 export function hashReset(): void {
   laneA = SEED_A
   laneB = SEED_B
-  partial = 0
-  partialBits = 0
-  totalBytes = 0
 }
 
 /**
- * Feeds one label: `buf[nameStart, nameEnd)`, 0xFF, `buf[valueStart, valueEnd)`, 0xFF. Returns the
- * OR of the name and value bytes (as words): bit 7 of each byte clear means both are ASCII, which
+ * Feeds one label: the segments `buf[nameStart, nameEnd)` and `buf[valueStart, valueEnd)`. Returns
+ * the OR of the name and value bytes (as words): bit 7 of each byte clear means both are ASCII, which
  * lets the splitter skip UTF-8 validation for free.
  *
- * The state is loaded into locals once per label and stored back once, so the word loop touches
- * no module-level binding.
+ * The lanes are loaded into locals once per label and stored back once, so the word loop touches no
+ * module-level binding.
  */
 export function hashLabel(
   buf: Uint8Array,
@@ -65,85 +66,39 @@ export function hashLabel(
 ): number {
   let a = laneA
   let b = laneB
-  let w = partial
-  let bits = partialBits
   let seen = 0
   for (let seg = 0; seg < 2; seg++) {
     let i = seg === 0 ? nameStart : valueStart
     const end = seg === 0 ? nameEnd : valueEnd
-    // Pass 1: complete a word left partial by what came before; pass 2: whole words; pass 3: the
-    // tail, then the 0xFF separator, both into the partial word.
-    for (;;) {
-      let k = 0
-      if (bits !== 0) {
-        if (i < end) {
-          const c = buf[i++]!
-          seen |= c
-          w |= c << bits
-          bits = (bits + 8) & 31
-          if (bits !== 0) continue
-          k = w
-          w = 0
-        } else break
-      } else if (end - i >= 4) {
-        k = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)
-        seen |= k
-        i += 4
-      } else {
-        while (i < end) {
-          const c = buf[i++]!
-          seen |= c
-          w |= c << bits
-          bits += 8
-        }
-        break
-      }
-      // Lane A: MurmurHash3 x86_32 block step.
-      let m = Math.imul(k, 0xcc9e2d51)
-      m = (m << 15) | (m >>> 17)
-      a ^= Math.imul(m, 0x1b873593)
-      a = (a << 13) | (a >>> 19)
-      a = (Math.imul(a, 5) + 0xe6546b64) | 0
-      // Lane B: xxHash32 round.
-      b = (b + Math.imul(k, 0x85ebca77)) | 0
+    for (const stop = end - 3; i < stop; i += 4) {
+      const k = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)
+      seen |= k
+      a = Math.imul(a ^ k, PRIME_A)
+      a = (a << 15) | (a >>> 17)
+      b = Math.imul((b + k) | 0, PRIME_B)
       b = (b << 13) | (b >>> 19)
-      b = Math.imul(b, 0x9e3779b1)
     }
-    // The separator.
-    w |= 0xff << bits
-    bits = (bits + 8) & 31
-    if (bits === 0) {
-      let m = Math.imul(w, 0xcc9e2d51)
-      m = (m << 15) | (m >>> 17)
-      a ^= Math.imul(m, 0x1b873593)
-      a = (a << 13) | (a >>> 19)
-      a = (Math.imul(a, 5) + 0xe6546b64) | 0
-      b = (b + Math.imul(w, 0x85ebca77)) | 0
-      b = (b << 13) | (b >>> 19)
-      b = Math.imul(b, 0x9e3779b1)
-      w = 0
+    // The last word: the 0 to 3 bytes left, the 0xFF terminator above them, zeros above that.
+    let k = 0xff
+    for (let j = end - 1; j >= i; j--) {
+      const c = buf[j]!
+      seen |= c
+      k = (k << 8) | c
     }
+    a = Math.imul(a ^ k, PRIME_A)
+    a = (a << 15) | (a >>> 17)
+    b = Math.imul((b + k) | 0, PRIME_B)
+    b = (b << 13) | (b >>> 19)
   }
   laneA = a
   laneB = b
-  partial = w
-  partialBits = bits
-  totalBytes += nameEnd - nameStart + valueEnd - valueStart + 2
   return seen
 }
 
 /** Ends the hash; the result is in {@link hashHi} and {@link hashLo}. */
 export function hashFinish(): void {
-  let a = laneA
-  let b = laneB
-  if (partialBits !== 0) {
-    let k = Math.imul(partial, 0xcc9e2d51)
-    k = (k << 15) | (k >>> 17)
-    a ^= Math.imul(k, 0x1b873593)
-    b = Math.imul((b + Math.imul(partial, 0x27d4eb2f)) | 0, 0x165667b1)
-  }
-  a = fmix(a ^ totalBytes)
-  b = fmix(b ^ totalBytes ^ 0x5bd1e995)
+  let a = fmix(laneA)
+  let b = fmix(laneB ^ 0x5bd1e995)
   a = (a + b) | 0
   b = (b + a) | 0
   hashHi = a >>> 0

@@ -47,5 +47,6 @@ export {
   WriteRequestBuilder,
 } from './series.ts'
 export { snappyDecode, snappyDecodedLength, snappyEncode } from './snappy.ts'
+export { snappyJoin } from './snappy-join.ts'
 export { buildWriteRequest, SeriesIndex, splitWriteRequest } from './split.ts'
 export { isStaleNaN, STALE_NAN } from './stale.ts'

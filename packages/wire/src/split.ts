@@ -1,3 +1,4 @@
+import { uninitializedBytes } from './bytes.ts'
 import { DecodeError, LimitError } from './errors.ts'
 import { hashFinish, hashHi, hashLabel, hashLo, hashReset } from './hash.ts'
 import { resolveLimits, type WireLimits } from './limits.ts'
@@ -369,7 +370,8 @@ export function buildWriteRequest(
   if (includeMetadata) {
     for (let m = 0; m < index.metadataCount; m++) total += index.metadataEnds[m]! - index.metadataStarts[m]!
   }
-  const out = new Uint8Array(total)
+  // Filled exactly: `total` is the sum of the ranges copied below.
+  const out = uninitializedBytes(total)
   let off = 0
   for (let k = 0; k < selected.length; k++) {
     const i = selected[k]!

@@ -44,7 +44,7 @@ test('the label hash is stable across releases (ownership depends on every node 
       { name: '__name__', value: 'up' },
       { name: 'job', value: 'node' },
     ]),
-    16126329233270244210n,
+    2135464708298556387n,
   )
 })
 

@@ -74,3 +74,62 @@ test('random bytes either decode or fail with a typed error', () => {
     { numRuns: 2000 },
   )
 })
+
+/** Deterministic incompressible bytes (xorshift), so that the test input does not depend on a seed. */
+function noise(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n)
+  let x = seed
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    out[i] = x & 0xff
+  }
+  return out
+}
+
+test('encoded blocks decode with the snappyjs reference decoder past 64 KiB offsets and long literals', () => {
+  // A 100 KB literal run (4-byte literal lengths), then chunks repeated from 65 535, 65 536 and
+  // 70 000 bytes back: only the first is reachable by a 2-byte offset.
+  const head = noise(100_000, 7)
+  const raw = new Uint8Array(head.length + 3 * 64)
+  raw.set(head)
+  const end = head.length
+  raw.set(head.subarray(end - 65_535, end - 65_535 + 64), end)
+  raw.set(head.subarray(end + 64 - 65_536, end + 64 - 65_536 + 64), end + 64)
+  raw.set(head.subarray(end + 128 - 70_000, end + 128 - 70_000 + 64), end + 128)
+  const block = snappyEncode(raw)
+  assert.deepEqual(new Uint8Array(snappyjs.uncompress(block)), raw)
+  assert.deepEqual(snappyDecode(block), raw)
+})
+
+test('the encoder finds repeats: a repetitive body shrinks at least tenfold', () => {
+  const line = new TextEncoder().encode(
+    '__name__\u0000http_requests_total\u0000instance\u000010.0.0.1:9100\u0000',
+  )
+  const raw = new Uint8Array(line.length * 2000)
+  for (let i = 0; i < 2000; i++) raw.set(line, i * line.length)
+  const block = snappyEncode(raw)
+  assert.ok(block.length * 10 < raw.length, `${raw.length} -> ${block.length} bytes`)
+  assert.deepEqual(snappyDecode(block), raw)
+})
+
+test('short inputs (below the 4-byte lookahead) encode as one literal', () => {
+  for (let n = 0; n < 20; n++) {
+    const raw = noise(n, n + 1)
+    assert.deepEqual(new Uint8Array(snappyjs.uncompress(snappyEncode(raw))), raw)
+  }
+})
+
+test('back-references copied 8 bytes at a time leave no stray bytes behind (literal after a short copy)', () => {
+  const lit = (bytes: number[]) => [(bytes.length - 1) << 2, ...bytes]
+  // copy-1: length 4..11, offset < 2048.
+  const copy1 = (len: number, offset: number) => [1 | ((len - 4) << 2) | ((offset >>> 8) << 5), offset & 0xff]
+  const head = Array.from({ length: 16 }, (_, i) => 0x41 + i)
+  const ops = [...lit(head), ...copy1(5, 16), ...lit([0x78, 0x79]), ...copy1(9, 12), ...copy1(4, 8)]
+  const outLen = 16 + 5 + 2 + 9 + 4
+  const block = Uint8Array.from([outLen, ...ops])
+  const want = new Uint8Array(snappyjs.uncompress(block))
+  assert.equal(want.length, outLen)
+  assert.deepEqual(snappyDecode(block), want)
+})

@@ -1,0 +1,46 @@
+import { encodeSeries, type SeriesRecord, snappyEncode } from '@sluice/wire'
+
+/** Metric names cycled through, as `/work/shared/bench/gen-payload.mjs` does. */
+const NAMES = [
+  'node_cpu_seconds_total',
+  'node_memory_MemFree_bytes',
+  'node_network_receive_bytes_total',
+  'http_requests_total',
+  'process_cpu_seconds_total',
+]
+
+/**
+ * Series number `i` of the benchmark shape: `__name__`, `instance`, `job` and `labels - 3` more labels
+ * whose values embed `i`, so distinct numbers are distinct series. It is the series gen-payload.mjs
+ * builds at position `i` (seed 0), so payloads from here and from there load a receiver alike.
+ */
+export function benchSeries(i: number, labels: number, timestampMs: number): SeriesRecord {
+  const set = [
+    { name: '__name__', value: NAMES[i % NAMES.length]! },
+    { name: 'instance', value: `host-${(i * 7) % 500}.example.internal:9100` },
+    { name: 'job', value: 'node' },
+  ]
+  for (let l = 3; l < labels; l++) set.push({ name: `label_${l}`, value: `value_${(i + l) % 97}_${i}` })
+  set.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  return { labels: set, samples: [{ value: i * 1.5, timestampMs }] }
+}
+
+/** Options of {@link buildRequest}. */
+export interface RequestShape {
+  /** Number of the first series; the request holds `first` to `first + count - 1`. */
+  first: number
+  count: number
+  /** Labels per series, `__name__` included; at least 3. Default 8. */
+  labels?: number
+  /** Timestamp of every sample. */
+  timestampMs: number
+}
+
+/** A snappy-compressed remote-write 1.0 WriteRequest of series `first .. first + count - 1`, one sample each. */
+export function buildRequest(shape: RequestShape): Uint8Array {
+  const labels = shape.labels ?? 8
+  const records: SeriesRecord[] = []
+  for (let i = shape.first; i < shape.first + shape.count; i++)
+    records.push(benchSeries(i, labels, shape.timestampMs))
+  return snappyEncode(encodeSeries(records))
+}

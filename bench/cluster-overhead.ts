@@ -1,0 +1,221 @@
+// What clustering costs: CPU per sample of three clustered Sluice nodes behind a round-robin nginx
+// against one unclustered node, under the same wrk load, and the latency the forwarding hop adds.
+//   npm run bench:cluster                       (= node bench/cluster-overhead.ts [SECONDS] [ROUNDS] [KIT])
+// Needs nginx, wrk, and the shared load kit (gen-payload.mjs, post.lua, sink-nginx.conf) in
+// KIT (default ../shared/bench). Every process listens on 127.0.0.1 and is stopped at the end.
+//
+// Two phases per setup, the setups alternating round by round so that drift in a shared machine's
+// speed hits both alike:
+//   throughput: wrk -t2 -c8 for SECONDS; samples accepted (2xx) per CPU-second of the Sluice processes
+//               (worker threads included; the balancer's and the sink's CPU are not counted);
+//   latency:    wrk -t1 -c1 --latency for SECONDS/2: one request at a time, so p50/p99 are the cost
+//               of a request rather than queueing. The single node is measured behind nginx as well,
+//               so the difference between the two is the cluster's forwarding hop.
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { startNginx, startRoundRobin } from '../test/lib/nginx.ts'
+import { startSluice } from '../test/lib/peers.ts'
+import { Cleanup, freePort, ROOT, tempDir, waitFor, writeFile } from '../test/lib/process.ts'
+
+const run = promisify(execFile)
+const SECONDS = Number(process.argv[2] ?? 10)
+const ROUNDS = Number(process.argv[3] ?? 3)
+const KIT = resolve(ROOT, process.argv[4] ?? '../shared/bench')
+const SERIES_PER_REQUEST = 2000
+const CONFIG = readFileSync(join(ROOT, 'deploy/compose/cluster.alloy'), 'utf8')
+
+interface Setup {
+  name: string
+  /** Where wrk sends the throughput load. */
+  loadUrl: string
+  /** Where wrk sends the latency probe (through nginx for both setups). */
+  latencyUrl: string
+  pids: number[]
+}
+
+interface Result {
+  samplesPerS: number
+  cpuS: number
+  samplesPerCpuS: number
+  non2xx: number
+}
+
+/** user + system CPU seconds of processes (all their threads). */
+function cpuSeconds(pids: number[]): number {
+  const tick = 100 // CLK_TCK on Linux
+  let sum = 0
+  for (const pid of pids) {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    // After "pid (comm) ", utime and stime are fields 12 and 13 (14 and 15 of the whole line).
+    sum += (Number(fields[11]) + Number(fields[12])) / tick
+  }
+  return sum
+}
+
+async function wrk(url: string, payload: string, args: string[]): Promise<string> {
+  const { stdout } = await run('wrk', [...args, '-s', join(KIT, 'post.lua'), url], {
+    env: { ...process.env, PAYLOAD: payload },
+    timeout: (SECONDS + 30) * 1000,
+  })
+  return stdout
+}
+
+async function throughput(setup: Setup, payload: string): Promise<Result> {
+  const c0 = cpuSeconds(setup.pids)
+  const out = await wrk(setup.loadUrl, payload, ['-t2', '-c8', `-d${SECONDS}s`])
+  const cpuS = cpuSeconds(setup.pids) - c0
+  const reqs = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0)
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0)
+  const samples = (reqs - non2xx) * SERIES_PER_REQUEST
+  return { samplesPerS: samples / SECONDS, cpuS, samplesPerCpuS: cpuS > 0 ? samples / cpuS : 0, non2xx }
+}
+
+/** wrk prints latencies as 812.00us, 1.20ms or 2.01s. */
+function ms(text: string): number {
+  const m = /([\d.]+)(us|ms|s)/.exec(text)
+  if (!m) return Number.NaN
+  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[m[2]!]!
+}
+
+async function latency(setup: Setup, payload: string): Promise<{ p50: number; p99: number }> {
+  const out = await wrk(setup.latencyUrl, payload, [
+    '-t1',
+    '-c1',
+    `-d${Math.max(2, SECONDS / 2)}s`,
+    '--latency',
+  ])
+  return {
+    p50: ms(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ''),
+    p99: ms(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ''),
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor((sorted.length - 1) / 2)]!
+}
+
+async function main(): Promise<void> {
+  const cleanup = new Cleanup()
+  const stop = () => void cleanup.run().then(() => process.exit(130))
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  try {
+    const dir = cleanup.dir(tempDir('bench-cluster'))
+    const payload = join(dir, 'payload.bin')
+    await run(process.execPath, [join(KIT, 'gen-payload.mjs'), payload, String(SERIES_PER_REQUEST), '8'], {
+      cwd: ROOT,
+    })
+
+    // The shared sink config, on a port of our own so that other benchmarks can run beside this one.
+    const sinkPort = await freePort()
+    const sinkDir = cleanup.dir(tempDir('bench-sink'))
+    const sinkConf = writeFile(
+      sinkDir,
+      'sink.conf',
+      readFileSync(join(KIT, 'sink-nginx.conf'), 'utf8')
+        .replaceAll('127.0.0.1:19090', `127.0.0.1:${sinkPort}`)
+        .replaceAll('/tmp/rw-sink', sinkDir),
+    )
+    startNginx(cleanup, sinkConf, sinkDir)
+    const sinkUrl = `http://127.0.0.1:${sinkPort}/api/v1/write`
+    await waitFor('the sink', async () =>
+      (await fetch(sinkUrl, { method: 'POST' })).status === 204 ? true : undefined,
+    )
+
+    const env = (port: number) => ({
+      SLUICE_REMOTE_WRITE_URL: sinkUrl,
+      SLUICE_INGEST_ADDRESS: '127.0.0.1',
+      SLUICE_INGEST_PORT: String(port),
+    })
+    const path = '/api/v1/metrics/write'
+
+    const singlePort = await freePort()
+    const single = await startSluice(cleanup, CONFIG, { httpPort: singlePort, env: env(singlePort) })
+    const singleLb = await startRoundRobin(cleanup, [`127.0.0.1:${singlePort}`])
+
+    const clusterPorts = [await freePort(), await freePort(), await freePort()]
+    const join3 = `--cluster.join-addresses=${clusterPorts.map((p) => `127.0.0.1:${p}`).join(',')}`
+    const nodes = []
+    for (const [i, clusterPort] of clusterPorts.entries()) {
+      const httpPort = await freePort()
+      nodes.push(
+        await startSluice(cleanup, CONFIG, {
+          httpPort,
+          env: env(httpPort),
+          args: [
+            '--cluster.enabled',
+            `--cluster.listen-addr=127.0.0.1:${clusterPort}`,
+            `--cluster.node-name=bench-${i}`,
+            join3,
+          ],
+        }),
+      )
+    }
+    await waitFor(
+      'three ready owners on every node',
+      async () => {
+        for (const n of nodes) {
+          const view = (await (await fetch(`${n.url}/api/v1/cluster`)).json()) as { ownership: unknown[] }
+          if (view.ownership.length !== 3) return undefined
+        }
+        return true
+      },
+      30_000,
+    )
+    const clusterLb = await startRoundRobin(
+      cleanup,
+      nodes.map((n) => `127.0.0.1:${n.httpPort}`),
+    )
+
+    const setups: Setup[] = [
+      {
+        name: 'one node',
+        loadUrl: single.url + path,
+        latencyUrl: singleLb.url + path,
+        pids: [single.proc.child.pid!],
+      },
+      {
+        name: '3-node cluster behind nginx',
+        loadUrl: clusterLb.url + path,
+        latencyUrl: clusterLb.url + path,
+        pids: nodes.map((n) => n.proc.child.pid!),
+      },
+    ]
+    // Warm up both (JIT, pools, keep-alive connections to the sink) before anything is counted.
+    for (const s of setups) await wrk(s.loadUrl, payload, ['-t1', '-c4', '-d2s'])
+
+    const results = new Map<string, { rates: number[]; p50: number[]; p99: number[] }>()
+    for (const s of setups) results.set(s.name, { rates: [], p50: [], p99: [] })
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const s of setups) {
+        const t = await throughput(s, payload)
+        const l = await latency(s, payload)
+        const r = results.get(s.name)!
+        r.rates.push(t.samplesPerCpuS)
+        r.p50.push(l.p50)
+        r.p99.push(l.p99)
+        console.log(
+          `round ${round} ${s.name}: samples_per_s=${t.samplesPerS.toFixed(0)} cpu_s=${t.cpuS.toFixed(2)} ` +
+            `samples_per_cpu_s=${t.samplesPerCpuS.toFixed(0)} non2xx=${t.non2xx} p50=${l.p50.toFixed(2)}ms p99=${l.p99.toFixed(2)}ms`,
+        )
+      }
+    }
+    const one = results.get(setups[0]!.name)!
+    const three = results.get(setups[1]!.name)!
+    const costRatio = median(one.rates) / median(three.rates)
+    console.log(
+      `CPU per sample, cluster / one node: ${costRatio.toFixed(2)}x (goal <= 1.5x; median of ${ROUNDS} rounds)\n` +
+        `latency added by the cluster (one request at a time, medians): p50 +${(median(three.p50) - median(one.p50)).toFixed(2)} ms, ` +
+        `p99 +${(median(three.p99) - median(one.p99)).toFixed(2)} ms`,
+    )
+  } finally {
+    await cleanup.run()
+  }
+}
+
+await main()
+// fetch's idle keep-alive sockets would hold the process open for a few more seconds.
+process.exit(0)
