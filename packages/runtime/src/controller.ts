@@ -156,7 +156,7 @@ export class Controller<S> {
     for (const id of graph.order) {
       const node = graph.nodes.get(id)!
       const referencing = [...referencingSpans(node.block.body)]
-      const result = decodeBody(node.block.body, node.definition.args, scope, { file })
+      const result = decodeBody(node.block.body, node.definition.args, scope, { file, span: node.block.span })
       const relevant = result.diagnostics.filter(
         (d) =>
           !referencing.some(
@@ -236,7 +236,7 @@ export class Controller<S> {
     definition: ComponentDefinition<Record<string, unknown>, S>,
     file: string,
   ): Record<string, unknown> {
-    const result = decodeBody(block.body, definition.args, this.#scope(), { file })
+    const result = decodeBody(block.body, definition.args, this.#scope(), { file, span: block.span })
     const diagnostics = [...result.diagnostics]
     if (diagnostics.length === 0 && definition.validate) {
       for (const message of definition.validate(result.value))
