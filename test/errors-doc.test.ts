@@ -24,7 +24,8 @@ test('every error code used in the sources is documented in docs/errors.md', () 
         continue
       }
       for (const file of sources(src)) {
-        for (const m of readFileSync(file, 'utf8').matchAll(/['"`](SLUICE_ERR_[A-Z0-9_]+)['"`]/g)) codes.add(m[1]!)
+        for (const m of readFileSync(file, 'utf8').matchAll(/['"`](SLUICE_ERR_[A-Z0-9_]+)['"`]/g))
+          codes.add(m[1]!)
       }
     }
   }

@@ -43,7 +43,10 @@ describe('hot reload', () => {
     const ingestPort = await freePort()
     const node = await startSluice(cleanup, config(ingestPort, backend.url, 'one'))
     const ingest = `http://127.0.0.1:${ingestPort}/api/v1/metrics/write`
-    const push = (name: string) => pushSeries(ingest, [{ labels: [{ name: '__name__', value: name }], samples: [{ value: 1, timestampMs: Date.now() }] }])
+    const push = (name: string) =>
+      pushSeries(ingest, [
+        { labels: [{ name: '__name__', value: name }], samples: [{ value: 1, timestampMs: Date.now() }] },
+      ])
     const stageOf = (name: string) =>
       waitFor(`${name} at the backend`, async () => (await query(backend.url, name))[0]?.metric.stage)
 
@@ -67,10 +70,17 @@ describe('hot reload', () => {
 
     writeFileSync(node.configPath, config(ingestPort, backend.url, 'three'))
     node.proc.child.kill('SIGHUP')
-    await waitFor('the SIGHUP reload to take effect', async () => {
-      const name = `after_sighup_${Date.now()}`
-      await push(name)
-      return (await waitFor(name, async () => (await query(backend.url, name))[0]?.metric.stage, 5000)) === 'three' ? true : undefined
-    }, 20_000)
+    await waitFor(
+      'the SIGHUP reload to take effect',
+      async () => {
+        const name = `after_sighup_${Date.now()}`
+        await push(name)
+        return (await waitFor(name, async () => (await query(backend.url, name))[0]?.metric.stage, 5000)) ===
+          'three'
+          ? true
+          : undefined
+      },
+      20_000,
+    )
   })
 })

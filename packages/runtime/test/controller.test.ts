@@ -130,7 +130,11 @@ test('reference cycles and references to nothing are reported', () => {
 
 test('a missing required attribute is reported at the block that lacks it', () => {
   const registry = new ComponentRegistry<undefined>().register(source).register(sink)
-  const diagnostics = Controller.validate('test.source "a" {\n\tinput = "x"\n}\n\ntest.sink "s" {\n}\n', 'r.alloy', registry)
+  const diagnostics = Controller.validate(
+    'test.source "a" {\n\tinput = "x"\n}\n\ntest.sink "s" {\n}\n',
+    'r.alloy',
+    registry,
+  )
   assert.equal(diagnostics.length, 1)
   assert.match(diagnostics[0]!.message, /missing required attribute "from"/)
   assert.equal(diagnostics[0]!.span.start.line, 5)
