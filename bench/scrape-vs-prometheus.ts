@@ -7,6 +7,7 @@
  *
  *   npm run bench:scrape                      # 50 targets x 1000 series, 20 s
  *   npm run bench:scrape -- 100 2000 30       # TARGETS SERIES SECONDS (at most 120 s)
+ *   npm run bench:scrape -- 50 1000 20 /tmp/prof   # also write Sluice's .cpuprofile files (all threads) there
  */
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
@@ -21,6 +22,8 @@ const [TARGETS, SERIES, SECONDS] = [50, 1000, 20].map((fallback, i) =>
 if (!(TARGETS > 0 && SERIES > 0 && SECONDS > 0 && SECONDS <= 120))
   throw new Error('usage: TARGETS SERIES SECONDS (<= 120)')
 const WARMUP_MS = 5000
+/** A directory for V8 CPU profiles of the Sluice process (main thread and workers), or undefined. */
+const PROFILE_DIR = process.argv[5]
 
 /** A node-exporter-like body: `SERIES` samples over 20 families with 1-3 labels each. */
 function body(target: number): string {
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
     const sluice = await startSluice(
       cleanup,
       `prometheus.scrape "bench" {\n\ttargets         = [${addresses.map((a) => `{ __address__ = "${a}" }`).join(', ')}]\n\tscrape_interval = "1s"\n\tscrape_timeout  = "900ms"\n\thttp_headers    = { "X-Scraper" = ["sluice"] }\n\tforward_to      = [prometheus.relabel.drop.receiver]\n}\n\nprometheus.relabel "drop" {\n\tforward_to = []\n\n\trule {\n\t\tsource_labels = ["__name__"]\n\t\tregex         = ".*"\n\t\taction        = "drop"\n\t}\n}\n`,
+      PROFILE_DIR === undefined ? {} : { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } },
     )
     const promDir = cleanup.dir(tempDir('bench-prom'))
     const promPort = await freePort()
@@ -116,6 +120,8 @@ async function main(): Promise<void> {
         `${who.padEnd(11)} ${String(scrapes).padStart(7)}  ${((scrapes / expected) * 100).toFixed(0).padStart(10)}%  ${c.toFixed(2).padStart(5)}  ${((c / elapsed) * 100).toFixed(0).padStart(5)}%  ${(scrapes / c).toFixed(0).padStart(14)}  ${((scrapes * SERIES) / c).toFixed(0).padStart(14)}`,
       )
     }
+    // A profile is written only on a clean exit, which the cleanup's SIGKILL would not give.
+    if (PROFILE_DIR !== undefined) await sluice.proc.stop('SIGTERM')
   } finally {
     await cleanup.run()
   }

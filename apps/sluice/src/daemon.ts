@@ -6,12 +6,14 @@ import {
   type ClusterForwarderOptions,
   DebugSummary,
   FORWARD_PATH,
+  type Handler,
   HttpServers,
+  LOGS_FORWARD_PATH,
   type NodeServices,
+  nodeBacklog,
   OWNERSHIP_VERSION_HEADER,
   readBody,
   sendError,
-  walBacklog,
 } from '@sluice/components'
 import { SluiceError } from '@sluice/contracts'
 import { MetricsPipeline } from '@sluice/pipeline'
@@ -58,7 +60,7 @@ export class Daemon {
     this.http = new HttpServers(logger)
     this.pipeline = new MetricsPipeline({ registry: this.metrics, logger })
     const forwarderOptions: ClusterForwarderOptions = {
-      backlog: () => walBacklog(this.services.sinks.values()),
+      backlog: () => nodeBacklog(this.services),
       registry: this.metrics,
       logger,
     }
@@ -71,6 +73,8 @@ export class Daemon {
       sinks: new Map(),
       mains: new Map(),
       ingest: new Map(),
+      logIngest: new Map(),
+      logSinks: new Map(),
       cluster: this.#forwarder,
       logger,
       version: VERSION,
@@ -147,7 +151,7 @@ export class Daemon {
     const text = (status: number, body: string) => (_: unknown, res: import('node:http').ServerResponse) => {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(body)
     }
-    const r = (method: string, path: string, handler: import('@sluice/components').Handler) =>
+    const r = (method: string, path: string, handler: Handler) =>
       this.http.route(host, port, method, path, handler)
     await r('GET', '/metrics', async (_req, res) => {
       res.writeHead(200, { 'content-type': this.metrics.contentType }).end(await this.metrics.metrics())
@@ -201,36 +205,49 @@ export class Daemon {
     })
     const forwarder = this.#forwarder
     if (forwarder) {
-      await r('POST', FORWARD_PATH, async (req, res) => {
-        try {
-          if (this.#token && req.headers.authorization !== `Bearer ${this.#token}`) {
-            throw new SluiceError('SLUICE_ERR_FORBIDDEN', 'not a member of this cluster', { status: 403 })
-          }
-          const component = String(req.headers['x-sluice-component'] ?? '')
-          const ingest = this.services.ingest.get(component)
-          if (!ingest)
-            throw new SluiceError('SLUICE_ERR_NO_COMPONENT', `no component ${component} here`, {
-              status: 503,
-            })
-          const version = Number(req.headers[OWNERSHIP_VERSION_HEADER])
-          if (!Number.isSafeInteger(version))
-            throw new SluiceError(
-              'SLUICE_ERR_NO_OWNERSHIP_VERSION',
-              `a forwarded push needs the ${OWNERSHIP_VERSION_HEADER} header`,
-              { status: 400 },
-            )
-          // Admitted before the body is read and processed: the flush claim then waits for it.
-          const admission = forwarder.admit(version)
-          try {
-            await ingest(await readBody(req, 256 * 1024 * 1024))
-          } finally {
-            admission.release()
-          }
-          res.writeHead(204).end()
-        } catch (err) {
-          sendError(res, err)
+      await r('POST', FORWARD_PATH, this.#forwardRoute(forwarder, this.services.ingest))
+      // Log streams routed here by their edge: same checks, delivered by the logs component.
+      await r('POST', LOGS_FORWARD_PATH, this.#forwardRoute(forwarder, this.services.logIngest))
+    }
+  }
+
+  /**
+   * The owner's side of a forward: only cluster members (the bearer token), only to a running
+   * component, only when routed by this node's ownership table and not held by a hand-over.
+   */
+  #forwardRoute(
+    forwarder: ClusterForwarder,
+    ingests: ReadonlyMap<string, (payload: Uint8Array) => Promise<void>>,
+  ): Handler {
+    return async (req, res) => {
+      try {
+        if (this.#token && req.headers.authorization !== `Bearer ${this.#token}`) {
+          throw new SluiceError('SLUICE_ERR_FORBIDDEN', 'not a member of this cluster', { status: 403 })
         }
-      })
+        const component = String(req.headers['x-sluice-component'] ?? '')
+        const ingest = ingests.get(component)
+        if (!ingest)
+          throw new SluiceError('SLUICE_ERR_NO_COMPONENT', `no component ${component} here`, {
+            status: 503,
+          })
+        const version = Number(req.headers[OWNERSHIP_VERSION_HEADER])
+        if (!Number.isSafeInteger(version))
+          throw new SluiceError(
+            'SLUICE_ERR_NO_OWNERSHIP_VERSION',
+            `a forwarded push needs the ${OWNERSHIP_VERSION_HEADER} header`,
+            { status: 400 },
+          )
+        // Admitted before the body is read and processed: the flush claim then waits for it.
+        const admission = forwarder.admit(version)
+        try {
+          await ingest(await readBody(req, 256 * 1024 * 1024))
+        } finally {
+          admission.release()
+        }
+        res.writeHead(204).end()
+      } catch (err) {
+        sendError(res, err)
+      }
     }
   }
 
@@ -254,13 +271,13 @@ export class Daemon {
    * {@link DRAIN_TIMEOUT_MS}.
    */
   async #drainBeforeOwning(): Promise<void> {
-    const backlog = walBacklog(this.services.sinks.values())
+    const backlog = nodeBacklog(this.services)
     if (backlog.records === 0) return
     this.logger.info({ records: backlog.records }, 'sending what the WAL holds before owning keys')
     const deadline = Date.now() + DRAIN_TIMEOUT_MS
-    while (walBacklog(this.services.sinks.values()).records > 0 && Date.now() < deadline)
+    while (nodeBacklog(this.services).records > 0 && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 50))
-    const left = walBacklog(this.services.sinks.values()).records
+    const left = nodeBacklog(this.services).records
     if (left > 0) this.logger.warn({ records: left }, 'WAL not drained in time; owning keys anyway')
   }
 

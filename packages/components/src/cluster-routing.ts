@@ -9,10 +9,12 @@ import { SluiceError } from '@sluice/contracts'
 import type { PushOwnership } from '@sluice/pipeline'
 import { Counter, Gauge, Histogram, type Logger, nullLogger, type Registry } from '@sluice/telemetry'
 import { Agent, request } from 'undici'
-import type { Admission, ClusterRouting, WalBacklog } from './services.ts'
+import type { Admission, ClusterRouting, LocalOwnership, WalBacklog } from './services.ts'
 
 /** The path on a member's main HTTP server that takes pushes routed to it by other members. */
 export const FORWARD_PATH = '/-/cluster/write'
+/** The path that takes log streams routed to this member: a Loki `PushRequest`, uncompressed. */
+export const LOGS_FORWARD_PATH = '/-/cluster/loki'
 /** The header of a forwarded push that names the ownership version it was routed by. */
 export const OWNERSHIP_VERSION_HEADER = 'x-sluice-ownership-version'
 /** Default bound of a hand-over hold: past it, writes go through even if an old owner has not flushed. */
@@ -141,6 +143,7 @@ export class ClusterForwarder implements ClusterRouting {
   readonly #metrics: HandoverMetrics
   #table: OwnershipTable
   #snapshot: PushOwnership | undefined
+  #local: LocalOwnership | undefined
   #holdTimer: NodeJS.Timeout | undefined
   #closed = false
 
@@ -151,6 +154,7 @@ export class ClusterForwarder implements ClusterRouting {
     this.#log = (options.logger ?? nullLogger).child({ component: 'cluster_handover' })
     this.#table = cluster.ownership()
     this.#snapshot = this.#snapshotOf(this.#table)
+    this.#local = this.#localOf(this.#table)
     this.#gate = new HandoverGate(cluster.self.id, options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS, this.#table)
     this.#forwards = new Counter({
       name: 'sluice_cluster_forwards_total',
@@ -171,11 +175,17 @@ export class ClusterForwarder implements ClusterRouting {
     }
   }
 
+  #localOf(table: OwnershipTable): LocalOwnership | undefined {
+    if (table.members.length === 0) return undefined
+    return { table, selfIndex: table.indexOf(this.#cluster.self.id) }
+  }
+
   /** Runs synchronously in the cluster's change event, so no write can be admitted in between. */
   #adopt(table: OwnershipTable): void {
     const prev = this.#table
     this.#table = table
     this.#snapshot = this.#snapshotOf(table)
+    this.#local = this.#localOf(table)
     const wasHolding = this.#gate.waitingFor.length > 0
     this.#gate.adopt(prev, table, Date.now())
     const waitingFor = this.#gate.waitingFor
@@ -236,6 +246,10 @@ export class ClusterForwarder implements ClusterRouting {
     return this.#snapshot
   }
 
+  localOwnership(): LocalOwnership | undefined {
+    return this.#local
+  }
+
   admit(version: number): Admission {
     if (version !== this.#table.version) {
       this.#metrics.holds.inc({ reason: 'ownership_version' })
@@ -277,16 +291,44 @@ export class ClusterForwarder implements ClusterRouting {
     payload: Uint8Array,
   ): Promise<void> {
     const table = ownership.table as OwnershipTablePlain
-    const dataUrl = table.dataUrls[ownerIndex]
+    await this.#post(
+      FORWARD_PATH,
+      table.dataUrls[ownerIndex],
+      ownerIndex,
+      table.version,
+      componentId,
+      payload,
+    )
+  }
+
+  async forwardLogs(
+    table: OwnershipTable,
+    ownerIndex: number,
+    componentId: string,
+    payload: Uint8Array,
+  ): Promise<void> {
+    const dataUrl = table.members[ownerIndex]?.dataUrl
+    await this.#post(LOGS_FORWARD_PATH, dataUrl, ownerIndex, table.version, componentId, payload)
+  }
+
+  /** POSTs a routed payload to a member's forward path; resolves on its 2xx (durable there). */
+  async #post(
+    path: string,
+    dataUrl: string | undefined,
+    ownerIndex: number,
+    version: number,
+    componentId: string,
+    payload: Uint8Array,
+  ): Promise<void> {
     if (!dataUrl) throw new ForwardError(`member #${ownerIndex}`, 'not in the ownership table')
     const headers: Record<string, string> = {
       'content-type': 'application/x-protobuf',
       'x-sluice-component': componentId,
-      [OWNERSHIP_VERSION_HEADER]: String(table.version),
+      [OWNERSHIP_VERSION_HEADER]: String(version),
     }
     if (this.#token) headers.authorization = `Bearer ${this.#token}`
     try {
-      const res = await request(`${dataUrl}${FORWARD_PATH}`, {
+      const res = await request(`${dataUrl}${path}`, {
         method: 'POST',
         body: payload,
         headers,

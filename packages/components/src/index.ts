@@ -17,6 +17,7 @@ export {
   FORWARD_PATH,
   ForwardError,
   HandoverHoldError,
+  LOGS_FORWARD_PATH,
   OWNERSHIP_VERSION_HEADER,
   OwnershipVersionError,
 } from './cluster-routing.ts'
@@ -27,10 +28,13 @@ export { shardCount } from './prometheus-remote-write.ts'
 export { METRICS_RECEIVER_TYPE, type MetricsReceiver } from './receiver.ts'
 export {
   type Admission,
+  type BacklogSource,
   type ClusterRouting,
   deliver,
+  type LocalOwnership,
   type MainSink,
   type NodeServices,
+  nodeBacklog,
   ownershipVersion,
   type ShardSink,
   SinkGoneError,

@@ -9,6 +9,7 @@ import type { Counter } from '@sluice/telemetry'
 import { decodeLokiJson, decodeLokiPush, type LokiStream, snappyDecode } from '@sluice/wire'
 import { readBody, sendError } from './http.ts'
 import { entryCount, fanOut, type LogsReceiver, logsReceivers } from './loki-receiver.ts'
+import { routeStreams } from './loki-routing.ts'
 import { counter, histogram } from './prometheus-receive-http.ts'
 import { RULES_TYPE } from './rules.ts'
 import type { NodeServices } from './services.ts'
@@ -20,6 +21,7 @@ interface Args {
   use_incoming_timestamp: boolean
   max_send_message_size: number
   http?: { listen_address?: string; listen_port?: number }
+  clustering?: { enabled?: boolean }
 }
 
 const schema: Schema = {
@@ -43,6 +45,8 @@ const schema: Schema = {
         },
       },
     },
+    // With clustering on, each stream goes to the member that owns it (see the package README).
+    clustering: { schema: { attrs: { enabled: { type: 'bool', default: true } } } },
     // Accepted so that Alloy configs load; Sluice serves the push API over HTTP only.
     grpc: {
       schema: {
@@ -137,6 +141,7 @@ class Settings {
   readonly relabel: Relabeler | undefined
   readonly useIncomingTimestamp: boolean
   readonly maxBytes: number
+  readonly clustering: boolean
 
   constructor(id: string, args: Args) {
     this.receivers = logsReceivers(id, args.forward_to)
@@ -146,12 +151,15 @@ class Settings {
     this.relabel = rulesOfCapsule(id, args.relabel_rules)
     this.useIncomingTimestamp = args.use_incoming_timestamp === true
     this.maxBytes = args.max_send_message_size ?? 100 * 1024 * 1024
+    this.clustering = args.clustering?.enabled ?? true
   }
 }
 
 /**
  * loki.source.api: Loki's push API. A push is answered 204 only once every receiver has its entries
- * durable (Alloy answers as soon as the entries are queued in memory).
+ * durable (Alloy answers as soon as the entries are queued in memory). In a cluster, each stream is
+ * written only by the member that owns it: the others' streams are forwarded to them, and the push is
+ * answered once every part is durable somewhere.
  */
 class LokiSourceApi implements Component<Args> {
   readonly #ctx: ComponentContext<NodeServices>
@@ -187,6 +195,10 @@ class LokiSourceApi implements Component<Args> {
 
   async start(): Promise<void> {
     await this.#listen()
+    // Streams forwarded by their edge were labelled, relabelled and stamped there: only deliver them.
+    this.#ctx.services.logIngest.set(this.#ctx.id, (payload) =>
+      fanOut(this.#settings.receivers, decodeLokiPush(payload).streams),
+    )
   }
 
   async update(args: Args): Promise<void> {
@@ -200,6 +212,7 @@ class LokiSourceApi implements Component<Args> {
   }
 
   async stop(): Promise<void> {
+    this.#ctx.services.logIngest.delete(this.#ctx.id)
     await this.#unlisten()
   }
 
@@ -245,7 +258,10 @@ class LokiSourceApi implements Component<Args> {
       const streams = raw
         ? this.#rawStreams(body, req.headers['content-encoding'], settings)
         : this.#pushStreams(body, req, settings)
-      await fanOut(settings.receivers, streams)
+      const cluster = this.#ctx.services.cluster
+      if (cluster && settings.clustering)
+        await routeStreams(cluster, this.#ctx.id, settings.receivers, streams)
+      else await fanOut(settings.receivers, streams)
       this.#received.inc({ component: this.#ctx.id }, entryCount(streams))
       res.writeHead(204).end()
     } catch (err) {

@@ -9,7 +9,7 @@ import type { LokiStream } from '@sluice/wire'
 import { CLIENT_BLOCKS, type ClientArgs, clientOptions } from './client-args.ts'
 import { entryCount, type LogsReceiver, logsReceiverCapsule } from './loki-receiver.ts'
 import { counter } from './prometheus-receive-http.ts'
-import { type NodeServices, SinkGoneError } from './services.ts'
+import { type NodeServices, SinkGoneError, walBacklog } from './services.ts'
 
 interface EndpointArgs extends ClientArgs {
   url: string
@@ -186,6 +186,10 @@ class LokiWrite implements Component<Args>, LogsReceiver {
     }
     for (const e of endpoints) e.sender.start()
     this.#endpoints = endpoints
+    // In a cluster, the hand-over's flush claim waits for what these WALs hold (docs/cluster.md).
+    this.#ctx.services.logSinks.set(this.id, {
+      backlog: () => walBacklog(endpoints.map((e) => ({ backlog: () => e.wal.stats() }))),
+    })
   }
 
   async #openEndpoint(e: EndpointArgs, index: number, args: Args): Promise<Endpoint> {
@@ -222,6 +226,7 @@ class LokiWrite implements Component<Args>, LogsReceiver {
   async stop(): Promise<void> {
     const endpoints = this.#endpoints
     this.#endpoints = []
+    this.#ctx.services.logSinks.delete(this.id)
     if (this.#ctx.services.lifecycle.draining)
       await Promise.all(endpoints.map((e) => drain(e.wal, e.drainTimeoutMs)))
     await Promise.all(endpoints.map((e) => e.sender.stop({ drainTimeoutMs: 5000 })))

@@ -4,6 +4,7 @@ import type { PushOwnership } from '@sluice/pipeline'
 import type { Component, ComponentContext, ComponentDefinition } from '@sluice/runtime'
 import {
   defaultScrapeConfig,
+  encodeScrapedSeries,
   offloadingParser,
   type ScrapeConfig,
   type ScrapedSeries,
@@ -11,7 +12,6 @@ import {
   type Target,
   targetKey,
 } from '@sluice/scrape'
-import { encodeSeries } from '@sluice/wire'
 import { type MetricsReceiver, metricsReceivers, plansOf } from './receiver.ts'
 import { deliver, type NodeServices } from './services.ts'
 import { targetsFromValue } from './targets.ts'
@@ -195,7 +195,7 @@ class Scrape implements Component<Args> {
 
   async #append(series: ScrapedSeries[]): Promise<void> {
     if (series.length === 0) return
-    await this.#push(encodeSeries(series), this.#ctx.services.cluster?.ownership())
+    await this.#push(encodeScrapedSeries(series), this.#ctx.services.cluster?.ownership())
   }
 
   async #push(body: Uint8Array, ownership: PushOwnership | undefined): Promise<void> {

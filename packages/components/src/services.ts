@@ -1,3 +1,4 @@
+import type { OwnershipTable } from '@sluice/cluster/ownership'
 import { SluiceError } from '@sluice/contracts'
 import type { MetricsPipeline, PushOwnership, PushResult } from '@sluice/pipeline'
 import type { Logger } from '@sluice/telemetry'
@@ -17,8 +18,13 @@ export interface ShardSink {
   backlog?(): WalBacklog
 }
 
+/** A WAL outside the metrics sinks (a `loki.write` endpoint's) that the hand-over also waits on. */
+export interface BacklogSource {
+  backlog(): WalBacklog
+}
+
 /** The backlog of all sinks together: total records, and the oldest of their oldest records. */
-export function walBacklog(sinks: Iterable<ShardSink>): WalBacklog {
+export function walBacklog(sinks: Iterable<{ backlog?(): WalBacklog }>): WalBacklog {
   let records = 0
   let oldestAppendedAt: number | undefined
   for (const sink of sinks) {
@@ -44,6 +50,12 @@ export interface MainSink {
   appendPayload(payload: Uint8Array, series: number, samples: number): Promise<void>
 }
 
+/** The current ownership table with this node's index in it (-1 when it owns nothing), for main-thread routing. */
+export interface LocalOwnership {
+  readonly table: OwnershipTable
+  readonly selfIndex: number
+}
+
 /** Cluster routing as the components see it; absent when clustering is off. */
 export interface ClusterRouting {
   /** The current ownership snapshot for worker tasks, or undefined while no member is ready. */
@@ -60,6 +72,18 @@ export interface ClusterRouting {
    * retries) when the version is not this node's current one, or while a hand-over holds writes.
    */
   admit(version: number): Admission
+  /** The current table for routing on the main thread (log streams), or undefined while no member is ready. */
+  localOwnership(): LocalOwnership | undefined
+  /**
+   * Sends log streams owned by member `ownerIndex` of `table` to it, as an uncompressed Loki
+   * `PushRequest`; resolves once that member has them durable in its WALs.
+   */
+  forwardLogs(
+    table: OwnershipTable,
+    ownerIndex: number,
+    componentId: string,
+    payload: Uint8Array,
+  ): Promise<void>
   /** True when this node owns the key (a scrape target) now. */
   ownsKey(key: string): boolean
   /** Called when ownership changes; returns an unsubscribe function. */
@@ -74,11 +98,20 @@ export interface NodeServices {
   readonly mains: Map<string, MainSink>
   /** Components that accept pushes forwarded by other members, by component id. */
   readonly ingest: Map<string, (payload: Uint8Array) => Promise<void>>
+  /** Logs components that accept streams forwarded by other members (a Loki `PushRequest`), by component id. */
+  readonly logIngest: Map<string, (payload: Uint8Array) => Promise<void>>
+  /** Logs WALs (`loki.write` endpoints), by id: the hand-over and the drains wait on them as on `sinks`. */
+  readonly logSinks: Map<string, BacklogSource>
   readonly cluster: ClusterRouting | undefined
   readonly logger: Logger
   readonly version: string
   /** Set when the node shuts down: remote_write queues then drain their WAL before they stop. */
   readonly lifecycle: { draining: boolean }
+}
+
+/** What every WAL of the node holds unsent: the metrics sinks' and the logs WALs'. */
+export function nodeBacklog(services: Pick<NodeServices, 'sinks' | 'logSinks'>): WalBacklog {
+  return walBacklog([...services.sinks.values(), ...services.logSinks.values()])
 }
 
 /** A stage or sink named in a plan is gone (its component stopped or was reloaded away). */

@@ -7,7 +7,7 @@ import type { MetricsPipeline } from '@sluice/pipeline'
 import { Controller } from '@sluice/runtime'
 import { nullLogger, Registry } from '@sluice/telemetry'
 import { decodeLokiPush, type LokiPushRequest, snappyDecode } from '@sluice/wire'
-import { builtinComponents, HttpServers, type NodeServices } from '../src/index.ts'
+import { builtinComponents, type ClusterRouting, HttpServers, type NodeServices } from '../src/index.ts'
 
 /** A Loki push endpoint for tests: decodes what it receives and answers the scripted statuses, then 204. */
 export class FakeLoki {
@@ -83,19 +83,23 @@ export class Node {
   readonly http = new HttpServers(nullLogger)
   readonly metrics = new Registry()
   readonly controller: Controller<NodeServices>
+  readonly services: NodeServices
 
-  constructor(dataPath: string) {
+  constructor(dataPath: string, cluster?: ClusterRouting) {
     const services: NodeServices = {
       http: this.http,
       pipeline: undefined as unknown as MetricsPipeline,
       sinks: new Map(),
       mains: new Map(),
       ingest: new Map(),
-      cluster: undefined,
+      logIngest: new Map(),
+      logSinks: new Map(),
+      cluster,
       logger: nullLogger,
       version: 'test',
       lifecycle: { draining: false },
     }
+    this.services = services
     this.controller = new Controller({
       registry: builtinComponents(),
       services,

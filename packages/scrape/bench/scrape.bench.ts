@@ -1,10 +1,11 @@
 /**
  * Throughput of the scrape hot path on one 10 000-sample body: parse (wire's exposition parser),
- * attach target labels (parseScrapeBody), and encode the result as a remote-write 1.0 request.
- * No network: the body is built in memory. Run with `npm run bench -w @sluice/scrape`.
+ * attach target labels (parseScrapeBody), and encode the result as a remote-write 1.0 request,
+ * without and with the target's series cache (the steady state of a scrape loop: same series, new
+ * values). No network: the body is built in memory. Run with `npm run bench -w @sluice/scrape`.
  */
 import { encodeSeries, formatFromContentType, parseExposition } from '@sluice/wire'
-import { type ParseScrapeInput, parseScrapeBody } from '../src/index.ts'
+import { encodeScrapedSeries, type ParseScrapeInput, parseScrapeBody, SeriesCache } from '../src/index.ts'
 
 const FAMILIES = 100
 const SERIES_PER_FAMILY = 100
@@ -70,4 +71,15 @@ measure('encode only', () => {
 })
 measure('parse + labels + encode', () => {
   encodeSeries(parseScrapeBody(input).series)
+})
+const cached: ParseScrapeInput = { ...input, cache: new SeriesCache() }
+measure('cached: parse + labels', () => {
+  parseScrapeBody(cached)
+})
+const warm = parseScrapeBody(cached)
+measure('cached: encode only', () => {
+  encodeScrapedSeries(warm.series)
+})
+measure('cached: parse+labels+encode', () => {
+  encodeScrapedSeries(parseScrapeBody(cached).series)
 })

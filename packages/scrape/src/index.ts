@@ -11,6 +11,7 @@ export { FileDiscovery, type FileDiscoveryOptions } from './discovery/file.ts'
 export { parseFileSd } from './discovery/file-sd-format.ts'
 export { relabelTargets, type TargetRelabeler } from './discovery/relabel.ts'
 export { formatDurationMs, parseDurationMs } from './duration.ts'
+export { encodeLabelFields, encodeScrapedSeries } from './encode.ts'
 export {
   BadDurationError,
   FileSdFormatError,
@@ -37,4 +38,6 @@ export {
 export type { ScrapeAppender, ScrapeBodyParser, TargetStatus } from './scrape-loop.ts'
 export { ScrapeManager, type ScrapeManagerOptions } from './scrape-manager.ts'
 export { ScrapedSample, ScrapedSeries, type SeriesKey, sameLabels, seriesHash, seriesKey } from './series.ts'
+export { CachedSeries, CachedText, type CacheSettings, SeriesCache } from './series-cache.ts'
 export { finalTargetLabels, type ResolvedTarget, resolveTarget, targetKey } from './target-labels.ts'
+export { attachTargetLabels, type LabelSettings, labelLimitProblem } from './target-merge.ts'

@@ -62,9 +62,11 @@ export function offloadingParser(
   return async (input) => {
     const size = typeof input.body === 'string' ? input.body.length : input.body.byteLength
     if (size < threshold) return parseScrapeBody(input)
+    // The target's cache stays on this thread; the worker reads the body in full.
+    const { cache: _cache, ...plain } = input
     let response: ParseScrapeResponse
     try {
-      response = (await options.run(input)) as ParseScrapeResponse
+      response = (await options.run(plain)) as ParseScrapeResponse
     } catch (err) {
       options.onFallback?.(err)
       return parseScrapeBody(input)
@@ -82,7 +84,7 @@ function reviveParsed(plain: ParsedScrape): ParsedScrape {
     const samples = new Array<ScrapedSample>(s.samples.length)
     for (let k = 0; k < samples.length; k++)
       samples[k] = new ScrapedSample(s.samples[k]!.value, s.samples[k]!.timestampMs)
-    series[i] = new ScrapedSeries(s.labels, samples)
+    series[i] = new ScrapedSeries(s.labels, samples, s.encodedLabels)
   }
   return {
     series,

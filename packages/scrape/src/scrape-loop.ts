@@ -3,12 +3,14 @@ import type { Label } from '@sluice/contracts'
 import type { Logger } from '@sluice/telemetry'
 import { STALE_NAN } from '@sluice/wire'
 import type { ScrapeConfig, Target } from './config.ts'
+import { encodeLabelFields } from './encode.ts'
 import { ScrapeSampleLimitError } from './errors.ts'
 import type { ScrapeHttpClient } from './http-client.ts'
 import type { ScrapeMetrics } from './metrics.ts'
 import { nextScrapeTimeMs } from './offset.ts'
 import type { ParsedScrape, ParseScrapeInput } from './parse-body.ts'
 import { ScrapedSample, ScrapedSeries, type SeriesKey, seriesHash } from './series.ts'
+import { SeriesCache } from './series-cache.ts'
 import type { ResolvedTarget } from './target-labels.ts'
 
 /** Where scrape results go: one call per scrape with its samples, staleness markers and report series. */
@@ -80,6 +82,9 @@ export class ScrapeLoop {
   readonly #abort = new AbortController()
   readonly #reportLabels: Label[][]
   readonly #reportKeys: SeriesKey[]
+  readonly #reportEncoded: Uint8Array[]
+  /** Parsed series by their text in the body; lives as long as the loop, so a config change empties it. */
+  readonly #cache = new SeriesCache()
   #previous: SeriesMemory = new Map()
   #lastTimestampMs = 0
   #done: Promise<void> = Promise.resolve()
@@ -104,6 +109,7 @@ export class ScrapeLoop {
     this.#ctx = ctx
     this.#reportLabels = REPORT_NAMES.map((name) => withName(resolved.labels, name))
     this.#reportKeys = this.#reportLabels.map(seriesHash)
+    this.#reportEncoded = this.#reportLabels.map(encodeLabelFields)
   }
 
   /**
@@ -186,6 +192,7 @@ export class ScrapeLoop {
           labelLimit: c.label_limit,
           labelNameLengthLimit: c.label_name_length_limit,
           labelValueLengthLimit: c.label_value_length_limit,
+          cache: this.#cache,
         })
       } catch (err) {
         error = err instanceof Error ? err : new Error(String(err))
@@ -221,7 +228,13 @@ export class ScrapeLoop {
       stale++
     }
     for (let i = 0; i < REPORT_NAMES.length; i++) {
-      batch.push(new ScrapedSeries(this.#reportLabels[i]!, [new ScrapedSample(reportValues[i]!, ts)]))
+      batch.push(
+        new ScrapedSeries(
+          this.#reportLabels[i]!,
+          [new ScrapedSample(reportValues[i]!, ts)],
+          this.#reportEncoded[i]!,
+        ),
+      )
     }
 
     this.#health = error === null ? 'up' : 'down'

@@ -15,10 +15,16 @@ export class ScrapedSample {
 export class ScrapedSeries {
   labels: Label[]
   samples: ScrapedSample[]
+  /**
+   * `labels` as remote-write label fields (see `encodeLabelFields`), kept by the scrape cache so a
+   * steady series is not encoded again every scrape; null when not at hand.
+   */
+  encodedLabels: Uint8Array | null
 
-  constructor(labels: Label[], samples: ScrapedSample[]) {
+  constructor(labels: Label[], samples: ScrapedSample[], encodedLabels: Uint8Array | null = null) {
     this.labels = labels
     this.samples = samples
+    this.encodedLabels = encodedLabels
   }
 }
 

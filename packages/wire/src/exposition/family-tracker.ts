@@ -44,7 +44,7 @@ export class FamilyTracker {
    * on histogram buckets, `quantile` on summary quantiles, and in OpenMetrics that families are not
    * interleaved and that a declared family's samples carry the suffixes of its type.
    */
-  place(line: number, name: string, labels: Label[]): void {
+  place(line: number, name: string, labels: readonly Label[]): void {
     let family = this.#current
     let suffix: string | undefined
     if (name === this.#cachedName && family === this.#cachedFamily) {
@@ -170,7 +170,12 @@ export class FamilyTracker {
   }
 }
 
-function requireNumericLabel(labels: Label[], labelName: string, line: number, sampleName: string): void {
+function requireNumericLabel(
+  labels: readonly Label[],
+  labelName: string,
+  line: number,
+  sampleName: string,
+): void {
   for (const label of labels) {
     if (label.name !== labelName) continue
     if (parseFloatToken(label.value, 0, label.value.length) !== undefined) return

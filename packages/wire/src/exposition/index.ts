@@ -6,12 +6,15 @@ export { formatFromContentType, SCRAPE_ACCEPT_HEADER } from './content-type.ts'
 export type { ExpositionLimitName } from './errors.ts'
 export { ExpositionError, ExpositionLimitError } from './errors.ts'
 export { formatText } from './format-text.ts'
-export { parseExposition } from './parser.ts'
+export { parseExposition, scanExposition } from './parser.ts'
 export type {
+  ExposedSeries,
   ExpositionFormat,
   ExpositionLimits,
   ExpositionMetricType,
   FamilyMetadata,
   ParseResult,
+  SampleLineHandler,
+  ScanResult,
 } from './types.ts'
 export { ParsedSample } from './types.ts'

@@ -25,7 +25,15 @@ import { OPENMETRICS_TYPES, TEXT_TYPES } from './families.ts'
 import { type DescriptorKind, FamilyTracker } from './family-tracker.ts'
 import { Interner } from './interner.ts'
 import { parseFloatToken, parseIntegerToken } from './numbers.ts'
-import type { ExpositionFormat, ExpositionLimits, ParseResult } from './types.ts'
+import type {
+  ExposedSeries,
+  ExpositionFormat,
+  ExpositionLimits,
+  FamilyMetadata,
+  ParseResult,
+  SampleLineHandler,
+  ScanResult,
+} from './types.ts'
 import { ParsedSample } from './types.ts'
 
 /** Label values up to this length without escapes are interned; longer ones are rarely repeated. */
@@ -47,42 +55,86 @@ export function parseExposition(
   format: ExpositionFormat,
   limits?: ExpositionLimits,
 ): ParseResult {
-  return new ExpositionParser(body, format, limits ?? {}).parse()
+  const parser = new ExpositionParser(body, format, limits ?? {}, null)
+  parser.run()
+  return { format, samples: parser.samples, metadata: parser.metadata }
+}
+
+/**
+ * The line-level entry point: parses `body` with the same rules and errors as {@link parseExposition}
+ * but builds no sample objects. Each sample line's series text (metric name through the closing `}`
+ * of its label set, or the bare name) is offered to `handler.lookup`; only a text the handler does
+ * not know is read into labels, validated and passed to `handler.create`. Every sample then reaches
+ * `handler.sample`, in body order, after its whole line has been validated. A scraper that keeps
+ * entries per target thus re-reads only values while a target's series stay the same.
+ *
+ * A known text is skipped unread, which is sound because the identical text parsed without error
+ * before: the handler must keep entries for one format only (text and OpenMetrics accept different
+ * spellings). When `limits` sets a per-sample label limit, every text is read afresh so the limit is
+ * always checked.
+ */
+export function scanExposition<E extends ExposedSeries>(
+  body: string,
+  format: ExpositionFormat,
+  handler: SampleLineHandler<E>,
+  limits?: ExpositionLimits,
+): ScanResult {
+  const parser = new ExpositionParser(body, format, limits ?? {}, handler)
+  parser.run()
+  return { format, samples: parser.sampleCount, metadata: parser.metadata }
 }
 
 class ExpositionParser {
   readonly #src: string
   readonly #end: number
-  readonly #format: ExpositionFormat
   readonly #om: boolean
   readonly #maxSamples: number
   readonly #maxLabels: number
   readonly #maxNameLength: number
   readonly #maxValueLength: number
   readonly #interner = new Interner()
-  readonly #samples: ParsedSample[] = []
   readonly #families: FamilyTracker
+  /** Null when collecting {@link ParsedSample}s for {@link parseExposition}. */
+  readonly #handler: SampleLineHandler<ExposedSeries> | null
+  /** Whether series texts are offered to the handler before being read (no per-sample label limits). */
+  readonly #lookups: boolean
+  /** The collected samples ({@link parseExposition} only). */
+  readonly samples: ParsedSample[] = []
+  sampleCount = 0
   #pos = 0
   #line = 1
   /** The last metric name read ('' before the first). */
   #lastName = ''
 
-  constructor(body: string, format: ExpositionFormat, limits: ExpositionLimits) {
+  constructor(
+    body: string,
+    format: ExpositionFormat,
+    limits: ExpositionLimits,
+    handler: SampleLineHandler<ExposedSeries> | null,
+  ) {
     this.#src = body
     this.#end = body.length
-    this.#format = format
     this.#om = format === 'openmetrics'
     this.#families = new FamilyTracker(format)
     this.#maxSamples = limits.maxSamples ?? Number.POSITIVE_INFINITY
     this.#maxLabels = limits.maxLabelsPerSample ?? Number.POSITIVE_INFINITY
     this.#maxNameLength = limits.maxLabelNameLength ?? Number.POSITIVE_INFINITY
     this.#maxValueLength = limits.maxLabelValueLength ?? Number.POSITIVE_INFINITY
+    this.#handler = handler
+    this.#lookups =
+      handler !== null &&
+      limits.maxLabelsPerSample === undefined &&
+      limits.maxLabelNameLength === undefined &&
+      limits.maxLabelValueLength === undefined
   }
 
-  parse(): ParseResult {
+  get metadata(): FamilyMetadata[] {
+    return this.#families.metadata
+  }
+
+  run(): void {
     if (this.#om) this.#parseOpenMetrics()
     else this.#parseText()
-    return { format: this.#format, samples: this.#samples, metadata: this.#families.metadata }
   }
 
   // ---- line level -------------------------------------------------------------------------------
@@ -281,22 +333,41 @@ class ExpositionParser {
   #sampleLine(): void {
     const src = this.#src
     const om = this.#om
+    const lineStart = this.#pos
     const name = this.#metricName(om ? 'a metric name or "#"' : 'a metric name, a comment or a blank line')
-    const labels: Label[] = [{ name: NAME_LABEL, value: name }]
-    this.#checkValueLength(name)
-
+    const nameEnd = this.#pos
+    let brace = -1
     if (om) {
-      if (src.charCodeAt(this.#pos) === LBRACE) this.#labelSet(labels, false)
+      if (src.charCodeAt(this.#pos) === LBRACE) brace = this.#pos
+    } else {
+      const blanks = this.#skipBlanks()
+      if (src.charCodeAt(this.#pos) === LBRACE) brace = this.#pos
+      else if (blanks === 0) throw this.#unexpected('a blank or "{" after the metric name')
+    }
+
+    // The series text ends at the name, or at the `}` closing the label set.
+    let seriesEnd = brace === -1 ? nameEnd : -1
+    let known: ExposedSeries | undefined
+    if (this.#lookups) {
+      if (brace !== -1) seriesEnd = labelSetEnd(src, brace, this.#end)
+      if (seriesEnd !== -1) known = this.#handler!.lookup(src, lineStart, seriesEnd)
+    }
+    let labels: Label[] | undefined
+    if (known !== undefined) {
+      if (brace !== -1) this.#pos = seriesEnd
+    } else {
+      labels = [{ name: NAME_LABEL, value: name }]
+      this.#checkValueLength(name)
+      if (brace !== -1) {
+        this.#labelSet(labels, false)
+        seriesEnd = this.#pos
+      }
+    }
+    if (om) {
       if (src.charCodeAt(this.#pos) !== SPACE) throw this.#unexpected('a space before the value')
       this.#pos++
     } else {
-      const blanks = this.#skipBlanks()
-      if (src.charCodeAt(this.#pos) === LBRACE) {
-        this.#labelSet(labels, false)
-        this.#skipBlanks()
-      } else if (blanks === 0) {
-        throw this.#unexpected('a blank or "{" after the metric name')
-      }
+      this.#skipBlanks()
     }
 
     const value = this.#number('a value')
@@ -326,19 +397,27 @@ class ExpositionParser {
     }
     const line = this.#line
     this.#endLine()
-    this.#addSample(line, name, labels, value, timestampMs)
+    if (this.sampleCount >= this.#maxSamples) {
+      throw new ExpositionLimitError(line, 'maxSamples', this.#maxSamples, this.sampleCount + 1)
+    }
+    this.sampleCount++
+    if (known !== undefined) {
+      this.#families.place(line, name, known.exposedLabels)
+      this.#handler!.sample(known, value, timestampMs)
+      return
+    }
+    this.#checkLabels(line, labels!)
+    this.#families.place(line, name, labels!)
+    if (this.#handler === null) {
+      this.samples.push(new ParsedSample(name, labels!, value, timestampMs))
+      return
+    }
+    const entry = this.#handler.create(src, lineStart, seriesEnd, name, labels!)
+    this.#handler.sample(entry, value, timestampMs)
   }
 
-  #addSample(
-    line: number,
-    name: string,
-    labels: Label[],
-    value: number,
-    timestampMs: number | undefined,
-  ): void {
-    if (this.#samples.length >= this.#maxSamples) {
-      throw new ExpositionLimitError(line, 'maxSamples', this.#maxSamples, this.#samples.length + 1)
-    }
+  /** The per-sample label limits, then sorts the set by name and fails on a repeated name. */
+  #checkLabels(line: number, labels: Label[]): void {
     if (NAME_LABEL.length > this.#maxNameLength) {
       throw new ExpositionLimitError(line, 'maxLabelNameLength', this.#maxNameLength, NAME_LABEL.length)
     }
@@ -346,8 +425,6 @@ class ExpositionParser {
       throw new ExpositionLimitError(line, 'maxLabelsPerSample', this.#maxLabels, labels.length)
     }
     sortLabels(labels, line)
-    this.#families.place(line, name, labels)
-    this.#samples.push(new ParsedSample(name, labels, value, timestampMs))
   }
 
   /** OpenMetrics: ` # {labels} value [timestamp]`; validated, then dropped. */
@@ -610,6 +687,32 @@ function sortLabels(labels: Label[], line: number): void {
     }
     labels[j + 1] = label
   }
+}
+
+/**
+ * Where the label set opening at `src[brace]` ends (just past its `}`), skipping quoted values and
+ * their escapes without reading them; -1 when the line ends first. Only a text that parsed before
+ * is ever accepted on this scan's word, so it need not validate anything.
+ */
+function labelSetEnd(src: string, brace: number, end: number): number {
+  let i = brace + 1
+  while (i < end) {
+    const c = src.charCodeAt(i)
+    if (c === RBRACE) return i + 1
+    if (c === LF) return -1
+    if (c === DQUOTE) {
+      i++
+      for (;;) {
+        if (i >= end) return -1
+        const q = src.charCodeAt(i)
+        if (q === DQUOTE) break
+        if (q === LF) return -1
+        i += q === BACKSLASH ? 2 : 1
+      }
+    }
+    i++
+  }
+  return -1
 }
 
 function countCodePoints(s: string): number {

@@ -64,3 +64,33 @@ export interface ParseResult {
   samples: ParsedSample[]
   metadata: FamilyMetadata[]
 }
+
+/** What a {@link SampleLineHandler} keeps per series text: the parser reads its labels back for family checks. */
+export interface ExposedSeries {
+  /** The labels read from the series text: sorted by name, `__name__` included. */
+  readonly exposedLabels: readonly Label[]
+}
+
+/**
+ * Receives the sample lines of `scanExposition`. `src[start, end)` is a line's series text: the
+ * metric name through the `}` closing its label set (blanks before the `{` included, in text), or
+ * the bare name.
+ */
+export interface SampleLineHandler<E extends ExposedSeries> {
+  /** The entry {@link SampleLineHandler.create} made before for exactly this text, or undefined. */
+  lookup(src: string, start: number, end: number): E | undefined
+  /**
+   * A text not known (or any text, when lookups are off): called once its whole line is valid, with
+   * the labels read from it (sorted, `__name__` included; the handler may keep the array).
+   */
+  create(src: string, start: number, end: number, name: string, labels: Label[]): E
+  /** One sample, in body order; `timestampMs` is undefined when the line has none. */
+  sample(entry: E, value: number, timestampMs: number | undefined): void
+}
+
+/** What `scanExposition` returns: the sample count and the metadata, as {@link ParseResult} has it. */
+export interface ScanResult {
+  format: ExpositionFormat
+  samples: number
+  metadata: FamilyMetadata[]
+}
