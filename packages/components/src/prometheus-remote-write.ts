@@ -8,6 +8,7 @@ import {
   type EndpointOptions,
   type QueueConfig,
   RemoteWriteSender,
+  WAL_FORMAT,
 } from '@sluice/remote-write'
 import type { Component, ComponentContext, ComponentDefinition } from '@sluice/runtime'
 import { Wal } from '@sluice/wal'
@@ -192,6 +193,7 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
     this.#endpoints = endpoints
     for (const e of endpoints) {
       this.#ctx.services.sinks.set(e.sinkId, {
+        // `payload` is a snappy block (the pipeline compresses sink outputs), stored as it is.
         appendShard: (shard, payload, _series, samples) => e.wal.append(shard, [{ payload, samples }]),
         backlog: () => e.wal.stats(),
       })
@@ -211,6 +213,9 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
       registry: this.#ctx.registry,
       logger: this.#ctx.logger,
       component: `${this.id}/${name}`,
+      // The pipeline's workers store snappy blocks; a WAL of uncompressed records (an earlier build)
+      // is refused rather than sent as garbage.
+      format: WAL_FORMAT,
     })
     const options: EndpointOptions & { wal: Wal } = {
       url: e.url,

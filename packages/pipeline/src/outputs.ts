@@ -8,25 +8,57 @@ const BYTES = 2
 
 /**
  * The series one push sends to one destination (a sink shard, a main-thread receiver), recorded as
- * segments and copied once into a fresh buffer by {@link OutputBatch.finish}. Segments are numbers in
- * one array (kind, start, end, extra index), so recording a series allocates nothing.
+ * segments and copied once by {@link OutputBatch.finish} or {@link BatchCompressor.compress}.
+ * Segments are four int32s each (kind, start, end, extra index) in a typed array that the batch keeps
+ * across pushes ({@link OutputBatch.reset}), so recording a series allocates nothing once warm: a
+ * fresh growing array per batch and push was the largest allocation of the worker's JavaScript heap.
  */
 export class OutputBatch {
-  readonly #ops: number[] = []
+  #ops = new Int32Array(256)
+  /** Int32s used in `#ops`. */
+  #used = 0
   readonly #extras: Uint8Array[] = []
   series = 0
   samples = 0
 
+  /** True when nothing was recorded since the last reset. */
+  get empty(): boolean {
+    return this.#used === 0
+  }
+
+  /** Forgets the recorded segments, keeping the space. */
+  reset(): void {
+    this.#used = 0
+    this.#extras.length = 0
+    this.series = 0
+    this.samples = 0
+  }
+
   /** A series (or metadata entry) copied as its byte range of the decoded request. */
   addRange(start: number, end: number, samples: number): void {
-    this.#ops.push(RANGE, start, end, -1)
+    this.#op(RANGE, start, end, -1)
     this.series++
     this.samples += samples
   }
 
   /** Metadata: a byte range that is not a series. */
   addMetadata(start: number, end: number): void {
-    this.#ops.push(RANGE, start, end, -1)
+    this.#op(RANGE, start, end, -1)
+  }
+
+  #op(kind: number, start: number, end: number, extra: number): void {
+    let ops = this.#ops
+    const at = this.#used
+    if (at + 4 > ops.length) {
+      const grown = new Int32Array(ops.length * 2)
+      grown.set(ops)
+      this.#ops = ops = grown
+    }
+    ops[at] = kind
+    ops[at + 1] = start
+    ops[at + 2] = end
+    ops[at + 3] = extra
+    this.#used = at + 4
   }
 
   /**
@@ -34,7 +66,7 @@ export class OutputBatch {
    * other fields, which are `buf[restStart, restEnd)`.
    */
   addRelabelled(labelFields: Uint8Array, restStart: number, restEnd: number, samples: number): void {
-    this.#ops.push(RELABELLED, restStart, restEnd, this.#extras.length)
+    this.#op(RELABELLED, restStart, restEnd, this.#extras.length)
     this.#extras.push(labelFields)
     this.series++
     this.samples += samples
@@ -42,7 +74,7 @@ export class OutputBatch {
 
   /** A whole encoded TimeSeries field. */
   addBytes(field: Uint8Array, samples: number): void {
-    this.#ops.push(BYTES, 0, 0, this.#extras.length)
+    this.#op(BYTES, 0, 0, this.#extras.length)
     this.#extras.push(field)
     this.series++
     this.samples += samples
@@ -51,9 +83,10 @@ export class OutputBatch {
   /** Bytes of the encoded batch. */
   get byteLength(): number {
     const ops = this.#ops
+    const used = this.#used
     const extras = this.#extras
     let size = 0
-    for (let k = 0; k < ops.length; k += 4) {
+    for (let k = 0; k < used; k += 4) {
       const kind = ops[k]!
       const span = ops[k + 2]! - ops[k + 1]!
       if (kind === RANGE) size += span
@@ -79,9 +112,10 @@ export class OutputBatch {
    */
   writeTo(buf: Uint8Array, out: Uint8Array): number {
     const ops = this.#ops
+    const used = this.#used
     const extras = this.#extras
     let pos = 0
-    for (let k = 0; k < ops.length; k += 4) {
+    for (let k = 0; k < used; k += 4) {
       const kind = ops[k]!
       const start = ops[k + 1]!
       const end = ops[k + 2]!
@@ -114,7 +148,7 @@ function copy(src: Uint8Array, start: number, end: number, out: Uint8Array, pos:
 
 /**
  * A sink or main-thread receiver of one push, with one batch per WAL shard (a main receiver has one),
- * created when the first series lands there.
+ * created when the first series lands there and kept, emptied, for later pushes.
  */
 export class Destination {
   readonly id: string
@@ -125,6 +159,11 @@ export class Destination {
     this.id = id
     this.main = main
     this.shards = new Array<OutputBatch | undefined>(shards)
+  }
+
+  /** Empties every batch for the next push. */
+  reset(): void {
+    for (const batch of this.shards) batch?.reset()
   }
 
   shard(n: number): OutputBatch {

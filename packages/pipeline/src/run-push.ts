@@ -7,6 +7,7 @@ import {
   rewriteSeriesLabels,
   type SeriesIndex,
   snappyDecode,
+  snappyDecodedLength,
   splitWriteRequest,
   v2ToV1,
 } from '@sluice/wire'
@@ -56,6 +57,12 @@ class MainNode {
 
 type Node = RelabelNode | SinkNode | MainNode
 
+/** Most destinations kept for reuse. */
+const MAX_DESTINATIONS = 1024
+
+/** Largest decoded body kept in the runner's reused buffer. */
+const MAX_REUSED_BYTES = 4 << 20
+
 /** Bounds of a worker's caches. */
 export interface RunnerOptions {
   /** Most relabel stages (and sinks' write_relabel rule sets) kept compiled. Default 256. */
@@ -78,6 +85,10 @@ export class PushRunner {
   readonly #processors: ProcessorCache
   readonly #ownership = new OwnershipCache()
   readonly #compressor = new BatchCompressor()
+  /** Destinations by kind, shard count and id; see {@link PushRunner.#destinationIndex}. */
+  readonly #destinations = new Map<string, Destination>()
+  /** Where snappy bodies are decoded, reused push after push (see {@link PushRunner.#decode}). */
+  #decoded = new Uint8Array(0)
   readonly #memos = new Map<string, SeriesMemo>()
   readonly #maxPlans: number
   readonly #memoEntries: number
@@ -99,15 +110,32 @@ export class PushRunner {
     if (job.encoding === 'identity' && job.body.length > max) {
       throw new LimitError('maxDecodedBytes', max, job.body.length)
     }
-    let buf = job.encoding === 'snappy' ? snappyDecode(job.body, max) : job.body
+    let buf = job.encoding === 'snappy' ? this.#decode(job.body, max) : job.body
     if (job.protocol === 'v2') buf = v2ToV1(buf, job.limits)
     const index = splitWriteRequest(buf, job.limits)
     const owners = job.ownership === undefined ? null : this.#ownership.lookup(job.ownership.table)
     const destinations: Destination[] = []
     const nodes = this.#compile(job.plan, destinations)
     const run = new Run(buf, index, destinations, this.#memo(job.plan), this.#compressor)
-    const remote = run.route(owners, job.ownership?.selfIndex ?? -1, nodes)
+    const selfIndex = job.ownership?.selfIndex ?? -1
+    const direct = directTargets(nodes)
+    const remote =
+      direct === null ? run.route(owners, selfIndex, nodes) : run.routeDirect(owners, selfIndex, direct)
     return run.finish(remote)
+  }
+
+  /**
+   * Decodes into the runner's buffer: a run copies whatever it emits out of the decoded bytes (and
+   * the memo keeps copies of label bytes), so the next push can overwrite them. Half a megabyte of
+   * fresh external memory per push was what drove the worker's collections. Bodies that decode past
+   * {@link MAX_REUSED_BYTES} get a buffer of their own, so one huge push does not pin its size.
+   */
+  #decode(body: Uint8Array, max: number): Uint8Array {
+    const length = snappyDecodedLength(body)
+    if (length > this.#decoded.length && length <= Math.min(max, MAX_REUSED_BYTES)) {
+      this.#decoded = new Uint8Array(Math.min(MAX_REUSED_BYTES, Math.max(length, this.#decoded.length * 2)))
+    }
+    return snappyDecode(body, max, this.#decoded)
   }
 
   /** Number of relabel rule sets held compiled (bounded by `maxStages`). */
@@ -129,6 +157,25 @@ export class PushRunner {
     return memo
   }
 
+  /**
+   * The index of a destination in this push's list, adding it (emptied) on its first use in the push.
+   * Destinations, with their batches, are kept across pushes so that their segment arrays are reused.
+   */
+  #destinationIndex(destinations: Destination[], id: string, main: boolean, shards: number): number {
+    const found = destinations.findIndex((d) => d.id === id && d.main === main)
+    if (found !== -1) return found
+    const key = `${main ? 'main' : 'sink'}/${shards}/${id}`
+    let dest = this.#destinations.get(key)
+    if (dest === undefined) {
+      // Plans change on reload only; a bound keeps a long run of reloads from holding stale ones.
+      if (this.#destinations.size >= MAX_DESTINATIONS) this.#destinations.clear()
+      dest = new Destination(id, main, shards)
+      this.#destinations.set(key, dest)
+    } else dest.reset()
+    destinations.push(dest)
+    return destinations.length - 1
+  }
+
   /** Builds the push's nodes; destinations get indices in plan order, one per sink or main id. */
   #compile(plan: StagePlan[], destinations: Destination[]): Node[] {
     const nodes: Node[] = []
@@ -141,22 +188,40 @@ export class PushRunner {
           stage.writeRelabel.length === 0
             ? null
             : this.#processors.get('sink', stage.id, stage.writeRelabel, WRITE_RELABEL_CACHE_SIZE)
-        const dest = destinationIndex(destinations, stage.id, false, stage.shards)
+        const dest = this.#destinationIndex(destinations, stage.id, false, stage.shards)
         const shards = destinations[dest]!.shards.length
         nodes.push(new SinkNode(dest, shards, stage.externalLabels, writeRelabel))
       } else {
-        nodes.push(new MainNode(destinationIndex(destinations, stage.id, true, 1)))
+        nodes.push(new MainNode(this.#destinationIndex(destinations, stage.id, true, 1)))
       }
     }
     return nodes
   }
 }
 
-function destinationIndex(destinations: Destination[], id: string, main: boolean, shards: number): number {
-  const found = destinations.findIndex((d) => d.id === id && d.main === main)
-  if (found !== -1) return found
-  destinations.push(new Destination(id, main, shards))
-  return destinations.length - 1
+/**
+ * The nodes as (destination, shard count) pairs when no node can change or drop a series: only sinks
+ * without external labels or write_relabel rules, and main receivers (one shard). Such a plan sends
+ * every series, as received, to each destination, on the shard of its received hash — the outcome the
+ * general path computes, without the per-series memo, label decoding or pending list. This is the
+ * plain receive -> remote_write pipeline.
+ */
+function directTargets(nodes: Node[]): number[] | null {
+  const pairs: number[] = []
+  for (const node of nodes) {
+    if (node instanceof MainNode) pairs.push(node.dest, 1)
+    else if (node instanceof SinkNode && node.externalLabels.length === 0 && node.writeRelabel === null)
+      pairs.push(node.dest, node.shards)
+    else return null
+  }
+  return pairs
+}
+
+/** Adds series `i` to the list of another owner. */
+function addRemote(remote: Map<number, number[]>, owner: number, i: number): void {
+  const list = remote.get(owner)
+  if (list === undefined) remote.set(owner, [i])
+  else list.push(i)
 }
 
 /** A destination reached by the series being visited, before its labels are encoded. */
@@ -217,12 +282,7 @@ class Run {
       if (owners !== null) {
         const owner = owners.ownerIndexOfHash(hi, lo)
         if (owner !== -1 && owner !== selfIndex) {
-          let list = remote.get(owner)
-          if (list === undefined) {
-            list = []
-            remote.set(owner, list)
-          }
-          list.push(i)
+          addRemote(remote, owner, i)
           continue
         }
       }
@@ -247,6 +307,33 @@ class Run {
         const batch = this.destinations[target.dest]!.shard(target.shard)
         if (target.labelFields === null) batch.addRange(start, end, n)
         else batch.addRelabelled(target.labelFields, labelsEnd, end, n)
+      }
+    }
+    return remote
+  }
+
+  /**
+   * {@link Run.route} for a plan that changes no series (see {@link directTargets}): `targets` holds
+   * (destination, shard count) pairs, and a series goes to each on the shard of its received hash.
+   */
+  routeDirect(owners: OwnerLookup | null, selfIndex: number, targets: number[]): Map<number, number[]> {
+    const { count, starts, ends, hashHi, hashLo, samples } = this.index
+    const remote = new Map<number, number[]>()
+    for (let i = 0; i < count; i++) {
+      const lo = hashLo[i]!
+      if (owners !== null) {
+        const owner = owners.ownerIndexOfHash(hashHi[i]!, lo)
+        if (owner !== -1 && owner !== selfIndex) {
+          addRemote(remote, owner, i)
+          continue
+        }
+      }
+      for (let t = 0; t < targets.length; t += 2) {
+        this.destinations[targets[t]!]!.shard(lo % targets[t + 1]!).addRange(
+          starts[i]!,
+          ends[i]!,
+          samples[i]!,
+        )
       }
     }
     return remote
@@ -353,7 +440,7 @@ class Run {
       }
       for (let s = 0; s < dest.shards.length; s++) {
         const batch = dest.shards[s]
-        if (batch === undefined) continue
+        if (batch === undefined || batch.empty) continue
         if (dest.main) main.push(new MainOutput(dest.id, batch.finish(buf), batch.series, batch.samples))
         else {
           // Sinks store snappy blocks in their WAL: a fifth of the bytes through LevelDB, and the

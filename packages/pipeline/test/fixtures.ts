@@ -3,6 +3,7 @@ import {
   decodeWriteRequest,
   encodeWriteRequest,
   resolveLimits,
+  snappyDecode,
   type TimeSeries,
   type WriteRequest,
 } from '@sluice/wire'
@@ -39,6 +40,11 @@ export function encode(series: TimeSeries[], metadata: WriteRequest['metadata'] 
 
 export function decode(payload: Uint8Array): WriteRequest {
   return decodeWriteRequest(payload)
+}
+
+/** The uncompressed request of a sink output (sink payloads are snappy blocks). */
+export function unpack(payload: Uint8Array): Uint8Array {
+  return snappyDecode(payload)
 }
 
 /** A label set as one comparable string. */

@@ -3,9 +3,19 @@ import { describe, it } from 'node:test'
 import { OwnershipTable } from '@sluice/cluster/ownership'
 import type { Label } from '@sluice/contracts'
 import type { RelabelRule } from '@sluice/relabel'
-import { hashLabels, MetricType } from '@sluice/wire'
+import { hashLabels, MetricType, snappyEncode } from '@sluice/wire'
 import { type PushJob, PushRunner, type StagePlan } from '../src/index.ts'
-import { decode, encode, encodeLabelsLast, encodeV2, key, keys, LIMITS, makeSeries } from './fixtures.ts'
+import {
+  decode,
+  encode,
+  encodeLabelsLast,
+  encodeV2,
+  key,
+  keys,
+  LIMITS,
+  makeSeries,
+  unpack,
+} from './fixtures.ts'
 
 function job(body: Uint8Array, plan: StagePlan[], extra: Partial<PushJob> = {}): PushJob {
   return { body, encoding: 'identity', protocol: 'v1', limits: LIMITS, plan, ...extra }
@@ -22,7 +32,7 @@ function sink(
 
 /** Every series key a sink received, over all its shards. */
 function sinkKeys(result: ReturnType<PushRunner['run']>, id: string): string[] {
-  return result.local.filter((o) => o.sinkId === id).flatMap((o) => keys(o.payload))
+  return result.local.filter((o) => o.sinkId === id).flatMap((o) => keys(unpack(o.payload)))
 }
 
 const lowShard = (labels: Label[], shards: number): number =>
@@ -79,7 +89,7 @@ describe('PushRunner', () => {
         next: [sink('s')],
       },
     ]
-    const got = decode(new PushRunner().run(job(encode(series), plan)).local[0]!.payload).timeseries
+    const got = decode(unpack(new PushRunner().run(job(encode(series), plan)).local[0]!.payload)).timeseries
     assert.deepEqual(
       got.map((s) => s.samples),
       series.map((s) => s.samples),
@@ -100,7 +110,7 @@ describe('PushRunner', () => {
       { kind: 'main', id: 'debug' },
     ]
     const result = new PushRunner().run(job(body, plan))
-    assert.deepEqual(result.local[0]!.payload, body)
+    assert.deepEqual(unpack(result.local[0]!.payload), body)
     assert.deepEqual(result.main[0]!.payload, body)
   })
 
@@ -159,10 +169,10 @@ describe('PushRunner', () => {
     const all = runner.run(job(encode(makeSeries(40)), plan))
     const alone = runner.run(job(encode(makeSeries(1, 2, 17)), plan))
     const shardOf = (r: typeof all, instance: string): number =>
-      r.local.find((o) => keys(o.payload).some((k) => k.includes(`instance=${instance},`)))!.shard
+      r.local.find((o) => keys(unpack(o.payload)).some((k) => k.includes(`instance=${instance},`)))!.shard
     assert.equal(shardOf(all, 'host-17'), shardOf(alone, 'host-17'))
     for (const out of all.local) {
-      for (const s of decode(out.payload).timeseries) assert.equal(out.shard, lowShard(s.labels, 4))
+      for (const s of decode(unpack(out.payload)).timeseries) assert.equal(out.shard, lowShard(s.labels, 4))
     }
     assert.ok(new Set(all.local.map((o) => o.shard)).size > 1, '40 series spread over several shards')
   })
@@ -171,7 +181,34 @@ describe('PushRunner', () => {
     const series = makeSeries(20)
     const result = new PushRunner().run(job(encode(series), [sink('s', 3)]))
     for (const out of result.local) {
-      for (const s of decode(out.payload).timeseries) assert.equal(out.shard, lowShard(s.labels, 3))
+      for (const s of decode(unpack(out.payload)).timeseries) assert.equal(out.shard, lowShard(s.labels, 3))
+    }
+  })
+
+  it('routes a plan that changes no series (plain sinks, a main receiver) as the general path does', () => {
+    const table = new OwnershipTable(
+      ['a', 'b'].map((id) => ({ id, name: id, dataUrl: `http://${id}.invalid` })),
+    )
+    const body = encodeLabelsLast(makeSeries(40))
+    const mixed = encode(makeSeries(40, 1, 100), [
+      { type: MetricType.GAUGE, metricFamilyName: 'up', help: 'up', unit: '' },
+    ])
+    const targets: StagePlan[] = [sink('s', 4), sink('t', 3), { kind: 'main', id: 'm' }]
+    // A relabel stage without rules changes nothing but forces the general, per-series path.
+    const general: StagePlan[] = [{ kind: 'relabel', id: 'noop', cacheSize: 100, rules: [], next: targets }]
+    const ownership = { table: table.toPlain(), selfIndex: 0 }
+    for (const input of [body, mixed]) {
+      for (const extra of [{}, { ownership }]) {
+        const direct = new PushRunner().run(job(input, targets, extra))
+        const slow = new PushRunner().run(job(input, general, extra))
+        const view = (r: typeof direct) => ({
+          local: r.local.map((o) => [o.sinkId, o.shard, o.series, o.samples, [...unpack(o.payload)]]),
+          main: r.main.map((o) => [o.id, o.series, [...o.payload]]),
+          remote: r.remote.map((o) => [o.ownerIndex, o.series, [...o.payload]]),
+        })
+        assert.ok(direct.local.length > 2)
+        assert.deepEqual(view(direct), view(slow))
+      }
     }
   })
 
@@ -216,7 +253,7 @@ describe('PushRunner', () => {
   it('converts a remote-write 2.0 request to 1.0 before the plan', () => {
     const series = makeSeries(5, 3)
     const result = new PushRunner().run(job(encodeV2(series), [sink('s')], { protocol: 'v2' }))
-    const got = decode(result.local[0]!.payload).timeseries
+    const got = decode(unpack(result.local[0]!.payload)).timeseries
     assert.deepEqual(
       got.map((s) => key(s.labels)),
       series.map((s) => key(s.labels)),
@@ -238,7 +275,8 @@ describe('PushRunner', () => {
     const result = new PushRunner().run(
       job(body, plan, { ownership: { table: table.toPlain(), selfIndex: 0 } }),
     )
-    for (const out of result.local) assert.equal(decode(out.payload).metadata.length, out.shard === 0 ? 1 : 0)
+    for (const out of result.local)
+      assert.equal(decode(unpack(out.payload)).metadata.length, out.shard === 0 ? 1 : 0)
     assert.equal(decode(result.main[0]!.payload).metadata.length, 1)
     assert.ok(result.remote.length > 0)
     for (const r of result.remote) assert.equal(decode(r.payload).metadata.length, 0)
@@ -250,7 +288,7 @@ describe('PushRunner', () => {
     assert.equal(result.local.length, 1)
     assert.equal(result.local[0]!.shard, 0)
     assert.equal(result.local[0]!.series, 0)
-    assert.deepEqual(decode(result.local[0]!.payload).metadata[0]!.metricFamilyName, 'up')
+    assert.deepEqual(decode(unpack(result.local[0]!.payload)).metadata[0]!.metricFamilyName, 'up')
   })
 
   it('recompiles a stage whose rules changed and keeps one whose rules did not', () => {
@@ -270,6 +308,40 @@ describe('PushRunner', () => {
     assert.equal(runner.run(job(body(), stage('job_0'))).local[0]!.series, 2)
     // The third push found the first rule set still compiled rather than adding a third entry.
     assert.equal(runner.compiledStages, 2)
+  })
+
+  it('reuses its decode buffer without changing the outputs of earlier pushes', () => {
+    const table = new OwnershipTable(
+      ['a', 'b'].map((id) => ({ id, name: id, dataUrl: `http://${id}.invalid` })),
+    )
+    const plans: StagePlan[][] = [
+      [sink('s', 2), { kind: 'main', id: 'm' }],
+      [
+        {
+          kind: 'relabel',
+          id: 'r',
+          cacheSize: 100,
+          rules: [{ target_label: 'env', replacement: 'x' }],
+          next: [sink('s', 2), { kind: 'main', id: 'm' }],
+        },
+      ],
+    ]
+    for (const plan of plans) {
+      const runner = new PushRunner()
+      const snappy = (offset: number) =>
+        job(snappyEncode(encode(makeSeries(30, 1, offset))), plan, {
+          encoding: 'snappy',
+          ownership: { table: table.toPlain(), selfIndex: 0 },
+        })
+      const copy = (r: ReturnType<PushRunner['run']>) =>
+        [...r.local, ...r.main, ...r.remote].map((o) => Uint8Array.from(o.payload))
+      const first = runner.run(snappy(0))
+      const before = copy(first)
+      runner.run(snappy(1000))
+      assert.deepEqual(copy(first), before)
+      // The same push again (memo hits on the second plan) gives the same bytes.
+      assert.deepEqual(copy(runner.run(snappy(0))), before)
+    }
   })
 
   it('bounds the compiled stages it keeps', () => {
@@ -318,7 +390,7 @@ describe('PushRunner', () => {
       },
     ]
     const result = new PushRunner().run(job(encodeLabelsLast(series), plan))
-    const got = result.local.flatMap((o) => decode(o.payload).timeseries)
+    const got = result.local.flatMap((o) => decode(unpack(o.payload)).timeseries)
     assert.deepEqual(got.map((s) => key(s.labels)).sort(), [
       '__name__=metric_0,env=prod,instance=host-0,job=job_0',
       '__name__=metric_2,env=prod,instance=host-2,job=job_2',

@@ -7,4 +7,4 @@ export {
 } from './config.ts'
 export { RemoteWriteOptionsError, RemoteWriteStateError } from './errors.ts'
 export { parseRetryAfter } from './retry-after.ts'
-export { RemoteWriteSender } from './sender.ts'
+export { RemoteWriteSender, WAL_FORMAT } from './sender.ts'

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isSluiceError } from '@sluice/contracts'
 import { type Logger, nullLogger, Registry } from '@sluice/telemetry'
 import type { Wal, WalRecord } from '@sluice/wal'
-import { snappyEncode } from '@sluice/wire'
+import { snappyJoin } from '@sluice/wire'
 import { Backoff } from './backoff.ts'
 import { EndpointClient } from './client.ts'
 import { DEFAULT_REMOTE_TIMEOUT_MS, type EndpointOptions, type QueueConfig } from './config.ts'
@@ -21,7 +21,14 @@ const DEFAULT_DRAIN_TIMEOUT_MS = 5_000
 type Delivery = 'sent' | 'dropped' | 'stopped'
 
 /**
- * Sends the records of a WAL to one remote-write endpoint.
+ * The `format` of the WALs a sender reads: each record is one remote-write 1.0 WriteRequest as a
+ * snappy block, ready to be a request body (the pipeline's workers compress them).
+ */
+export const WAL_FORMAT = 'prometheus-remote-write-1.0+snappy-block'
+
+/**
+ * Sends the records of a WAL to one remote-write endpoint. Records are snappy blocks of encoded
+ * WriteRequests (see {@link WAL_FORMAT}).
  *
  * One reader loop per WAL shard, each with at most one request in flight: the records of a shard
  * reach the backend in WAL order, and callers that put every series into one shard (by hash) get
@@ -42,8 +49,6 @@ export class RemoteWriteSender {
   readonly #stopping = new AbortController()
   /** Aborted when the drain timeout of `stop` passes: cancels requests still in flight. */
   readonly #cancel = new AbortController()
-  /** Where batches are joined before compression; see {@link RemoteWriteSender.#join}. */
-  #scratch = new Uint8Array(0)
   #loops: Promise<void>[] | undefined
   #stopped: Promise<void> | undefined
 
@@ -175,8 +180,9 @@ export class RemoteWriteSender {
       if (fresh.length === 0) return 'dropped'
       if (body === undefined || fresh.length !== records.length) {
         records = fresh
-        // A remote-write 1.0 WriteRequest is a repeated field: encoded requests concatenated are one request.
-        body = snappyEncode(this.#join(records))
+        // A remote-write 1.0 WriteRequest is a repeated field: encoded requests concatenated are one
+        // request, and snappy blocks join into the block of their concatenation without recompressing.
+        body = snappyJoin(records.map((record) => record.payload))
         samples = records.reduce((sum, record) => sum + record.samples, 0)
       }
       const started = performance.now()
@@ -218,26 +224,6 @@ export class RemoteWriteSender {
         return 'stopped'
       }
     }
-  }
-
-  /**
-   * The payloads of `records` back to back, in a buffer reused by every batch of every shard: the
-   * encoder reads it synchronously and returns a buffer of its own, so the join allocates nothing.
-   * A fresh 500 kB join per 2000-sample batch was a third of the main thread's large allocations,
-   * and large allocations are what start V8's full collections. Grows to the largest batch
-   * (bounded by the WAL read size).
-   */
-  #join(records: WalRecord[]): Uint8Array {
-    let size = 0
-    for (const record of records) size += record.payload.byteLength
-    if (this.#scratch.byteLength < size)
-      this.#scratch = new Uint8Array(Math.max(size, this.#scratch.byteLength * 2))
-    let at = 0
-    for (const record of records) {
-      this.#scratch.set(record.payload, at)
-      at += record.payload.byteLength
-    }
-    return this.#scratch.subarray(0, size)
   }
 
   /** Records older than `sample_age_limit` (by append time) are dropped and counted; the rest kept. */

@@ -31,12 +31,15 @@ export class WalWriteError extends SluiceError {
   }
 }
 
-/** The database holds keys of another layout (a WAL written by an earlier build): nothing is replayed. */
+/**
+ * The database holds records of another layout (keys of an earlier build) or of another payload
+ * format than the caller declared (`WalOptions.format`): nothing is replayed.
+ */
 export class WalFormatError extends SluiceError {
-  constructor(path: string, keyBytes: number) {
+  constructor(path: string, found: string) {
     super(
       'SLUICE_ERR_WAL_FORMAT',
-      `the WAL at ${path} holds ${keyBytes}-byte keys, not this build's layout; move it away to start afresh`,
+      `the WAL at ${path} holds ${found}, not this build's format; move it away to start afresh`,
       { status: 500 },
     )
   }

@@ -19,6 +19,12 @@ export const MAX_SHARDS = 0x10000
 /** Sequence numbers stay exact JavaScript integers. */
 export const MAX_SEQ = Number.MAX_SAFE_INTEGER
 
+/**
+ * The key of the payload-format marker (`WalOptions.format`). Its length tells it from record keys,
+ * and it sorts after every record key (no sequence number reaches 0xff in its top byte).
+ */
+export const FORMAT_KEY = Buffer.from([0xff, 0xff, 0xff, 0xff])
+
 const PREFIX_BYTES = 10
 const TWO_32 = 0x1_0000_0000
 

@@ -1,7 +1,16 @@
 import { type Logger, nullLogger, Registry } from '@sluice/telemetry'
 import { ClassicLevel } from 'classic-level'
 import { WalClosedError, WalFormatError, WalOptionsError, WalShardError, WalWriteError } from './errors.ts'
-import { decodeKey, encodeKey, encodeValue, KEY_BYTES, MAX_SEQ, MAX_SHARDS, seqBound } from './keys.ts'
+import {
+  decodeKey,
+  encodeKey,
+  encodeValue,
+  FORMAT_KEY,
+  KEY_BYTES,
+  MAX_SEQ,
+  MAX_SHARDS,
+  seqBound,
+} from './keys.ts'
 import { type WalDropReason, WalMetrics } from './metrics.ts'
 import { WalRecord } from './record.ts'
 import { ShardIndex } from './shard-index.ts'
@@ -43,6 +52,12 @@ export interface WalOptions {
    * compressing bytes that die young cost a millisecond of CPU per 500 kB written under load.
    */
   compression?: boolean
+  /**
+   * What the payloads are, as the caller names it (e.g. `prometheus-remote-write-1.0+snappy`). Stored
+   * in the database; `open` refuses a WAL that holds records of another format (an empty one is
+   * taken over). Default: none, which matches only a WAL written without a format.
+   */
+  format?: string
 }
 
 /** Accounting of one shard. */
@@ -167,6 +182,7 @@ export class Wal {
     const wal = new Wal(db, options)
     try {
       await wal.#replay()
+      await wal.#checkFormat(options.format ?? '')
     } catch (err) {
       await db.close()
       throw err
@@ -181,6 +197,17 @@ export class Wal {
     return wal
   }
 
+  /** Refuses records of another payload format; marks an empty WAL with this one. */
+  async #checkFormat(format: string): Promise<void> {
+    const stored = (await this.#db.get(FORMAT_KEY))?.toString('utf8') ?? ''
+    if (stored === format) return
+    if (this.#index.some((index) => index.length > 0)) {
+      throw new WalFormatError(this.#path, stored === '' ? 'records without a format' : `${stored} records`)
+    }
+    if (format === '') await this.#db.del(FORMAT_KEY)
+    else await this.#db.put(FORMAT_KEY, Buffer.from(format, 'utf8'), { sync: this.#sync })
+  }
+
   async #replay(): Promise<void> {
     let replayed = 0
     let moved: (PutOp | DelOp)[] = []
@@ -190,7 +217,9 @@ export class Wal {
         const entries = await iterator.nextv(1000)
         if (entries.length === 0) break
         for (const [key, value] of entries) {
-          if (key.byteLength !== KEY_BYTES) throw new WalFormatError(this.#path, key.byteLength)
+          if (key.byteLength === FORMAT_KEY.byteLength && FORMAT_KEY.equals(key)) continue
+          if (key.byteLength !== KEY_BYTES)
+            throw new WalFormatError(this.#path, `${key.byteLength}-byte keys`)
           const { shard, seq, appendedAt, samples } = decodeKey(key)
           let target = shard
           let targetSeq = seq

@@ -50,6 +50,13 @@ export function hashReset(): void {
 }
 
 /**
+ * A little-endian view of the buffer last hashed from: a split hashes every label of one buffer in a
+ * row, so the view is made once per buffer, not per label.
+ */
+let viewOf: Uint8Array | null = null
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0))
+
+/**
  * Feeds one label: the segments `buf[nameStart, nameEnd)` and `buf[valueStart, valueEnd)`. Returns
  * the OR of the name and value bytes (as words): bit 7 of each byte clear means both are ASCII, which
  * lets the splitter skip UTF-8 validation for free.
@@ -64,6 +71,11 @@ export function hashLabel(
   valueStart: number,
   valueEnd: number,
 ): number {
+  if (buf !== viewOf) {
+    viewOf = buf
+    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  }
+  const dv = view
   let a = laneA
   let b = laneB
   let seen = 0
@@ -71,7 +83,8 @@ export function hashLabel(
     let i = seg === 0 ? nameStart : valueStart
     const end = seg === 0 ? nameEnd : valueEnd
     for (const stop = end - 3; i < stop; i += 4) {
-      const k = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)
+      // One unaligned 32-bit load (TurboFan compiles a DataView read to it) instead of four byte loads.
+      const k = dv.getInt32(i, true)
       seen |= k
       a = Math.imul(a ^ k, PRIME_A)
       a = (a << 15) | (a >>> 17)

@@ -40,7 +40,8 @@ const SHORT = 16
 
 /**
  * Decodes a snappy block. The declared length is checked against `maxDecodedBytes` before any
- * allocation.
+ * allocation. With `into` at least as long as the decoded length, the result is a view of its start
+ * (no allocation: a worker decoding push after push reuses one buffer); otherwise a fresh buffer.
  *
  * @throws LimitError (413, `SLUICE_ERR_DECODED_TOO_LARGE`) over the cap; SnappyError (400) on a
  *   malformed block.
@@ -48,12 +49,14 @@ const SHORT = 16
 export function snappyDecode(
   buf: Uint8Array,
   maxDecodedBytes: number = DEFAULT_WIRE_LIMITS.maxDecodedBytes,
+  into?: Uint8Array,
 ): Uint8Array {
   const outLen = snappyDecodedLength(buf)
   if (outLen < 0) throw new SnappyError('snappy header is not a valid length')
   if (outLen > maxDecodedBytes) throw new LimitError('maxDecodedBytes', maxDecodedBytes, outLen)
   // Every byte is written before `out` is returned: the final check rejects a block that falls short.
-  const out = uninitializedBytes(outLen)
+  const out =
+    into !== undefined && into.length >= outLen ? into.subarray(0, outLen) : uninitializedBytes(outLen)
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength)
   const end = buf.length
   let pos = headerLength(buf)

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import type { Registry } from '@sluice/telemetry'
+import { snappyEncode } from '@sluice/wire'
 import { DEFAULT_QUEUE_CONFIG, type QueueConfig } from '../../src/index.ts'
 import { encodeWriteRequest } from './prom.ts'
 
@@ -24,15 +25,17 @@ export function fastQueue(overrides: Partial<QueueConfig> = {}): QueueConfig {
   }
 }
 
-/** A WAL record holding one series that names its shard and position `n`. */
+/** A WAL record (a snappy block) holding one series that names its shard and position `n`. */
 export function record(shard: number, n: number): { payload: Uint8Array; samples: number } {
   return {
-    payload: encodeWriteRequest([
-      {
-        labels: { __name__: 'test_metric', shard: String(shard), n: String(n) },
-        samples: [{ value: n, timestamp: n }],
-      },
-    ]),
+    payload: snappyEncode(
+      encodeWriteRequest([
+        {
+          labels: { __name__: 'test_metric', shard: String(shard), n: String(n) },
+          samples: [{ value: n, timestamp: n }],
+        },
+      ]),
+    ),
     samples: 1,
   }
 }
