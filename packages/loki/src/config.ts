@@ -1,13 +1,9 @@
+import type { TlsOptions } from '@sluice/remote-write'
 import type { Logger, Registry } from '@sluice/telemetry'
 
 /** TLS settings of an endpoint; `ca`, `cert` and `key` are PEM text (the caller reads the files). */
-export interface LokiTlsOptions {
-  ca?: string
-  cert?: string
-  key?: string
-  insecureSkipVerify?: boolean
-  serverName?: string
-}
+/** TLS settings of an endpoint: PEM text, as the remote-write sender takes them. */
+export type LokiTlsOptions = TlsOptions
 
 /** One `endpoint` block of Alloy's `loki.write`, durations in milliseconds. */
 export interface LokiEndpointOptions {

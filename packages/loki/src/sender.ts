@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isSluiceError } from '@sluice/contracts'
-import { parseRetryAfter } from '@sluice/remote-write'
+import { EndpointClient } from '@sluice/remote-write'
 import { type Logger, nullLogger, Registry } from '@sluice/telemetry'
 import type { Wal, WalRecord } from '@sluice/wal'
 import { snappyEncode } from '@sluice/wire'
 import { Backoff } from './backoff.ts'
-import { LokiClient } from './client.ts'
 import type { LokiEndpointOptions } from './config.ts'
 import { LokiOptionsError, LokiStateError } from './errors.ts'
 import { LokiHeaders } from './headers.ts'
@@ -28,7 +27,7 @@ type Delivery = 'sent' | 'dropped' | 'stopped'
 export class LokiSender {
   readonly #wal: Wal
   readonly #options: LokiEndpointOptions
-  readonly #client: LokiClient
+  readonly #client: EndpointClient
   readonly #metrics: LokiSenderMetrics
   readonly #logger: Logger
   readonly #stopping = new AbortController()
@@ -56,7 +55,7 @@ export class LokiSender {
       throw new LokiOptionsError('min_backoff_period must not exceed max_backoff_period')
     this.#wal = options.wal
     this.#options = { ...options }
-    this.#client = new LokiClient(
+    this.#client = new EndpointClient(
       url,
       { connections: this.#wal.shards, tls: options.tls, timeoutMs: options.remoteTimeoutMs },
       new LokiHeaders(options),
@@ -169,7 +168,7 @@ export class LokiSender {
       } else if (outcome.status >= 500 || (outcome.status === 429 && retryOnHttp429)) {
         reason = outcome.status === 429 ? 'http_429' : 'http_5xx'
         // Retry-After is honoured where HTTP defines it for this purpose: 429 and 503.
-        if (outcome.status === 429 || outcome.status === 503) waitMs = parseRetryAfter(outcome.retryAfter)
+        if (outcome.status === 429 || outcome.status === 503) waitMs = outcome.retryAfterMs
         this.#logger.warn(
           { status: outcome.status, message: outcome.message, retries, entries },
           'Loki refused the batch for now; retrying',

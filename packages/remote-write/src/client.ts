@@ -1,10 +1,14 @@
 import { Pool } from 'undici'
 import type { TlsOptions } from './config.ts'
-import type { RequestHeaders } from './headers.ts'
 import { parseRetryAfter } from './retry-after.ts'
 
 /** Bytes of an error response kept for the log; backends can answer with whole pages. */
-const MESSAGE_LIMIT = 512
+const MESSAGE_LIMIT = 1024
+
+/** Where a client takes the headers of each request (auth files are re-read per request). */
+export interface HeaderSource {
+  build(): Promise<Record<string, string>>
+}
 
 /** The result of one POST. */
 export type Outcome =
@@ -12,17 +16,20 @@ export type Outcome =
   | { kind: 'status'; status: number; message: string; retryAfterMs: number | undefined }
   | { kind: 'error'; error: unknown; timedOut: boolean; aborted: boolean }
 
-/** A keep-alive connection pool to one endpoint, posting already compressed requests. */
+/**
+ * A keep-alive connection pool to one endpoint, posting already compressed requests; shared by the
+ * remote-write and the Loki senders.
+ */
 export class EndpointClient {
   readonly #pool: Pool
   readonly #path: string
-  readonly #headers: RequestHeaders
+  readonly #headers: HeaderSource
   readonly #timeoutMs: number
 
   constructor(
     url: URL,
     options: { connections: number; tls: TlsOptions | undefined; timeoutMs: number },
-    headers: RequestHeaders,
+    headers: HeaderSource,
   ) {
     const tls = options.tls
     this.#pool = new Pool(url.origin, {

@@ -1,3 +1,4 @@
+export { EndpointClient, type HeaderSource, type Outcome } from './client.ts'
 export {
   DEFAULT_QUEUE_CONFIG,
   DEFAULT_REMOTE_TIMEOUT_MS,
