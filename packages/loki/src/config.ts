@@ -2,7 +2,6 @@ import type { TlsOptions } from '@sluice/remote-write'
 import type { Logger, Registry } from '@sluice/telemetry'
 
 /** TLS settings of an endpoint; `ca`, `cert` and `key` are PEM text (the caller reads the files). */
-/** TLS settings of an endpoint: PEM text, as the remote-write sender takes them. */
 export type LokiTlsOptions = TlsOptions
 
 /** One `endpoint` block of Alloy's `loki.write`, durations in milliseconds. */
