@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { Cluster, dataPlaneToken, readSecretFile } from '@sluice/cluster'
 import {
+  appendForwarded,
   builtinComponents,
   ClusterForwarder,
   type ClusterForwarderOptions,
@@ -16,7 +17,7 @@ import {
   sendError,
 } from '@sluice/components'
 import { SluiceError } from '@sluice/contracts'
-import { MetricsPipeline } from '@sluice/pipeline'
+import { decodeForwardBody, MetricsPipeline } from '@sluice/pipeline'
 import { Controller } from '@sluice/runtime'
 import { createLogger, type Logger, Registry } from '@sluice/telemetry'
 import { collectDefaultMetrics } from 'prom-client'
@@ -72,7 +73,6 @@ export class Daemon {
       pipeline: this.pipeline,
       sinks: new Map(),
       mains: new Map(),
-      ingest: new Map(),
       logIngest: new Map(),
       logSinks: new Map(),
       cluster: this.#forwarder,
@@ -205,19 +205,33 @@ export class Daemon {
     })
     const forwarder = this.#forwarder
     if (forwarder) {
-      await r('POST', FORWARD_PATH, this.#forwardRoute(forwarder, this.services.ingest))
+      // WAL records of series this node owns, produced by the member that received them: appended as
+      // they are, whichever component sent them (the records name their sinks).
+      const sinks = this.services.sinks
+      const append = (payload: Uint8Array) => appendForwarded(sinks, decodeForwardBody(payload))
+      await r(
+        'POST',
+        FORWARD_PATH,
+        this.#forwardRoute(forwarder, () => append),
+      )
       // Log streams routed here by their edge: same checks, delivered by the logs component.
-      await r('POST', LOGS_FORWARD_PATH, this.#forwardRoute(forwarder, this.services.logIngest))
+      const logIngest = this.services.logIngest
+      await r(
+        'POST',
+        LOGS_FORWARD_PATH,
+        this.#forwardRoute(forwarder, (c) => logIngest.get(c)),
+      )
     }
   }
 
   /**
-   * The owner's side of a forward: only cluster members (the bearer token), only to a running
-   * component, only when routed by this node's ownership table and not held by a hand-over.
+   * The owner's side of a forward: only cluster members (the bearer token), only to something that
+   * takes it here (`ingestOf` the sending component), only when routed by this node's ownership table
+   * and not held by a hand-over.
    */
   #forwardRoute(
     forwarder: ClusterForwarder,
-    ingests: ReadonlyMap<string, (payload: Uint8Array) => Promise<void>>,
+    ingestOf: (component: string) => ((payload: Uint8Array) => Promise<void>) | undefined,
   ): Handler {
     return async (req, res) => {
       try {
@@ -225,7 +239,7 @@ export class Daemon {
           throw new SluiceError('SLUICE_ERR_FORBIDDEN', 'not a member of this cluster', { status: 403 })
         }
         const component = String(req.headers['x-sluice-component'] ?? '')
-        const ingest = ingests.get(component)
+        const ingest = ingestOf(component)
         if (!ingest)
           throw new SluiceError('SLUICE_ERR_NO_COMPONENT', `no component ${component} here`, {
             status: 503,

@@ -11,8 +11,14 @@ import { Counter, Gauge, Histogram, type Logger, nullLogger, type Registry } fro
 import { Agent, request } from 'undici'
 import type { Admission, ClusterRouting, LocalOwnership, WalBacklog } from './services.ts'
 
-/** The path on a member's main HTTP server that takes pushes routed to it by other members. */
-export const FORWARD_PATH = '/-/cluster/write'
+/**
+ * The path on a member's main HTTP server that takes the WAL records of series it owns, produced by the
+ * member that received them (a forward body of `@sluice/pipeline`). It replaced `/-/cluster/write`
+ * (raw series, run through the plan again by the owner); a cluster runs one version of it.
+ */
+export const FORWARD_PATH = '/-/cluster/append'
+/** Content type of a forward body. */
+export const FORWARD_CONTENT_TYPE = 'application/x-sluice-forward'
 /** The path that takes log streams routed to this member: a Loki `PushRequest`, uncompressed. */
 export const LOGS_FORWARD_PATH = '/-/cluster/loki'
 /** The header of a forwarded push that names the ownership version it was routed by. */
@@ -293,6 +299,7 @@ export class ClusterForwarder implements ClusterRouting {
     const table = ownership.table as OwnershipTablePlain
     await this.#post(
       FORWARD_PATH,
+      FORWARD_CONTENT_TYPE,
       table.dataUrls[ownerIndex],
       ownerIndex,
       table.version,
@@ -308,12 +315,21 @@ export class ClusterForwarder implements ClusterRouting {
     payload: Uint8Array,
   ): Promise<void> {
     const dataUrl = table.members[ownerIndex]?.dataUrl
-    await this.#post(LOGS_FORWARD_PATH, dataUrl, ownerIndex, table.version, componentId, payload)
+    await this.#post(
+      LOGS_FORWARD_PATH,
+      'application/x-protobuf',
+      dataUrl,
+      ownerIndex,
+      table.version,
+      componentId,
+      payload,
+    )
   }
 
   /** POSTs a routed payload to a member's forward path; resolves on its 2xx (durable there). */
   async #post(
     path: string,
+    contentType: string,
     dataUrl: string | undefined,
     ownerIndex: number,
     version: number,
@@ -322,7 +338,7 @@ export class ClusterForwarder implements ClusterRouting {
   ): Promise<void> {
     if (!dataUrl) throw new ForwardError(`member #${ownerIndex}`, 'not in the ownership table')
     const headers: Record<string, string> = {
-      'content-type': 'application/x-protobuf',
+      'content-type': contentType,
       'x-sluice-component': componentId,
       [OWNERSHIP_VERSION_HEADER]: String(version),
     }

@@ -14,6 +14,7 @@ export {
   ClusterForwarder,
   type ClusterForwarderOptions,
   DEFAULT_MAX_HOLD_MS,
+  FORWARD_CONTENT_TYPE,
   FORWARD_PATH,
   ForwardError,
   HandoverHoldError,
@@ -28,6 +29,7 @@ export { shardCount } from './prometheus-remote-write.ts'
 export { METRICS_RECEIVER_TYPE, type MetricsReceiver } from './receiver.ts'
 export {
   type Admission,
+  appendForwarded,
   type BacklogSource,
   type ClusterRouting,
   deliver,

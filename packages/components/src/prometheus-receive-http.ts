@@ -158,10 +158,6 @@ class ReceiveHttp implements Component<Partial<Args>> {
 
   async start(): Promise<void> {
     await this.#listen()
-    // Pushes forwarded by other members arrive already routed: run the plan here, no second routing.
-    this.#ctx.services.ingest.set(this.#ctx.id, async (payload) => {
-      await this.#process(payload, 'identity', 'v1', false)
-    })
   }
 
   async update(partial: Partial<Args>): Promise<void> {
@@ -179,7 +175,6 @@ class ReceiveHttp implements Component<Partial<Args>> {
   }
 
   async stop(): Promise<void> {
-    this.#ctx.services.ingest.delete(this.#ctx.id)
     await this.#unroute?.()
     this.#unroute = undefined
   }
@@ -209,7 +204,7 @@ class ReceiveHttp implements Component<Partial<Args>> {
         this.#args.accepted_remote_write_protobuf_messages,
       )
       const body = await readBody(req, this.#args.limits.max_request_body_size)
-      const samples = await this.#process(body, 'snappy', protocol, this.#args.clustering.enabled)
+      const samples = await this.#process(body, protocol, this.#args.clustering.enabled)
       const headers: Record<string, string> = {}
       if (protocol === 'v2') headers['x-prometheus-remote-write-samples-written'] = String(samples)
       res.writeHead(204, headers).end()
@@ -224,12 +219,7 @@ class ReceiveHttp implements Component<Partial<Args>> {
   }
 
   /** Runs one push through the worker pool and delivers it; resolves with the samples accepted. */
-  async #process(
-    body: Uint8Array,
-    encoding: PushJob['encoding'],
-    protocol: PushJob['protocol'],
-    route: boolean,
-  ): Promise<number> {
+  async #process(body: Uint8Array, protocol: PushJob['protocol'], route: boolean): Promise<number> {
     const services = this.#ctx.services
     let ownership: PushOwnership | undefined
     if (route && services.cluster) {
@@ -243,7 +233,7 @@ class ReceiveHttp implements Component<Partial<Args>> {
     }
     const job: PushJob = {
       body,
-      encoding,
+      encoding: 'snappy',
       protocol,
       limits: limitsOf(this.#args),
       plan: plansOf(this.#receivers),

@@ -193,6 +193,7 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
     this.#endpoints = endpoints
     for (const e of endpoints) {
       this.#ctx.services.sinks.set(e.sinkId, {
+        shards: e.shards,
         // `payload` is a snappy block (the pipeline compresses sink outputs), stored as it is.
         appendShard: (shard, payload, _series, samples) => e.wal.append(shard, [{ payload, samples }]),
         backlog: () => e.wal.stats(),

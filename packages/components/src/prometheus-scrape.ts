@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs'
 import type { Schema } from '@sluice/config'
-import type { PushOwnership } from '@sluice/pipeline'
 import type { Component, ComponentContext, ComponentDefinition } from '@sluice/runtime'
 import {
   defaultScrapeConfig,
@@ -185,21 +184,11 @@ class Scrape implements Component<Args> {
     return !this.#clustered || !cluster || cluster.ownsKey(targetKey(target))
   }
 
-  /**
-   * Series scraped by other members arrive here already routed (this node owns them): they run the
-   * plan without a second routing, as forwarded pushes do.
-   */
-  async start(): Promise<void> {
-    this.#ctx.services.ingest.set(this.#ctx.id, (payload) => this.#push(payload, undefined))
-  }
-
   async #append(series: ScrapedSeries[]): Promise<void> {
     if (series.length === 0) return
-    await this.#push(encodeScrapedSeries(series), this.#ctx.services.cluster?.ownership())
-  }
-
-  async #push(body: Uint8Array, ownership: PushOwnership | undefined): Promise<void> {
     const services = this.#ctx.services
+    const ownership = services.cluster?.ownership()
+    const body = encodeScrapedSeries(series)
     const job = {
       body,
       encoding: 'identity' as const,
@@ -223,7 +212,6 @@ class Scrape implements Component<Args> {
   }
 
   async stop(): Promise<void> {
-    this.#ctx.services.ingest.delete(this.#ctx.id)
     this.#unsubscribe?.()
     await this.#manager.stop()
   }

@@ -1,6 +1,6 @@
 import type { OwnershipTable } from '@sluice/cluster/ownership'
 import { SluiceError } from '@sluice/contracts'
-import type { MetricsPipeline, PushOwnership, PushResult } from '@sluice/pipeline'
+import type { ForwardPart, MetricsPipeline, PushOwnership, PushResult } from '@sluice/pipeline'
 import type { Logger } from '@sluice/telemetry'
 import type { HttpServers } from './http.ts'
 
@@ -13,6 +13,8 @@ export interface WalBacklog {
 
 /** Where a sink (a remote_write endpoint) takes the series a push produced for one of its WAL shards. */
 export interface ShardSink {
+  /** WAL shards; a record forwarded by another member is taken only if it was sharded for as many. */
+  readonly shards: number
   appendShard(shard: number, payload: Uint8Array, series: number, samples: number): Promise<void>
   /** What its WAL still holds; cluster hand-over waits on it (see docs/cluster.md). */
   backlog?(): WalBacklog
@@ -60,7 +62,10 @@ export interface LocalOwnership {
 export interface ClusterRouting {
   /** The current ownership snapshot for worker tasks, or undefined while no member is ready. */
   ownership(): PushOwnership | undefined
-  /** Sends series owned by another member to it; resolves once that member has them in its WAL. */
+  /**
+   * Sends the WAL records of series owned by another member to it (a forward body, see
+   * `@sluice/pipeline`'s `encodeForwardBody`); resolves once that member has them in its WALs.
+   */
   forward(
     ownership: PushOwnership,
     ownerIndex: number,
@@ -96,8 +101,6 @@ export interface NodeServices {
   readonly pipeline: MetricsPipeline
   readonly sinks: Map<string, ShardSink>
   readonly mains: Map<string, MainSink>
-  /** Components that accept pushes forwarded by other members, by component id. */
-  readonly ingest: Map<string, (payload: Uint8Array) => Promise<void>>
   /** Logs components that accept streams forwarded by other members (a Loki `PushRequest`), by component id. */
   readonly logIngest: Map<string, (payload: Uint8Array) => Promise<void>>
   /** Logs WALs (`loki.write` endpoints), by id: the hand-over and the drains wait on them as on `sinks`. */
@@ -164,6 +167,41 @@ export async function deliver(
     if (admission) void Promise.allSettled(local).then(() => admission.release())
   }
   const settled = await Promise.allSettled([...local, ...remote])
+  const failed = settled.find((s) => s.status === 'rejected')
+  if (failed) throw (failed as PromiseRejectedResult).reason
+}
+
+/** A forwarded record is for a sink this node runs with another shard count (configs differ): retry. */
+export class ForwardShardsError extends SluiceError {
+  constructor(sinkId: string, got: number, have: number) {
+    super(
+      'SLUICE_ERR_FORWARD_SHARDS',
+      `record for ${sinkId} sharded for ${got} shards, this node's sink has ${have}; configurations differ, retry`,
+      { status: 503 },
+    )
+  }
+}
+
+/**
+ * The owner's side of a metrics forward: appends the records another member produced for this node's
+ * sinks, as they are (no decode). Every part is checked first (its sink runs here, with the same shard
+ * count), so a refused forward appends nothing; resolves once all are durable, else rejects with the
+ * first failure. The caller has admitted the write (ownership version, hand-over).
+ */
+export async function appendForwarded(
+  sinks: ReadonlyMap<string, ShardSink>,
+  parts: readonly ForwardPart[],
+): Promise<void> {
+  const targets: ShardSink[] = []
+  for (const part of parts) {
+    const sink = sinks.get(part.sinkId)
+    if (!sink) throw new SinkGoneError(part.sinkId)
+    if (sink.shards !== part.shards) throw new ForwardShardsError(part.sinkId, part.shards, sink.shards)
+    targets.push(sink)
+  }
+  const settled = await Promise.allSettled(
+    parts.map((p, i) => targets[i]!.appendShard(p.shard, p.payload, p.series, p.samples)),
+  )
   const failed = settled.find((s) => s.status === 'rejected')
   if (failed) throw (failed as PromiseRejectedResult).reason
 }

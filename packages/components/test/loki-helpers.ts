@@ -91,7 +91,6 @@ export class Node {
       pipeline: undefined as unknown as MetricsPipeline,
       sinks: new Map(),
       mains: new Map(),
-      ingest: new Map(),
       logIngest: new Map(),
       logSinks: new Map(),
       cluster,

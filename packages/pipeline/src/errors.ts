@@ -43,3 +43,13 @@ export class PipelineTimeoutError extends SluiceError {
     })
   }
 }
+
+/**
+ * A cluster forward body (forward-body.ts) that does not parse: a bug or a foreign client, never a
+ * transient state, so 400 (the sending member does not retry bytes that cannot become valid).
+ */
+export class ForwardBodyError extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_ERR_FORWARD_BODY', `malformed cluster forward body: ${message}`, { status: 400 })
+  }
+}

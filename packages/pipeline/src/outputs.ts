@@ -148,16 +148,20 @@ function copy(src: Uint8Array, start: number, end: number, out: Uint8Array, pos:
 
 /**
  * A sink or main-thread receiver of one push, with one batch per WAL shard (a main receiver has one),
- * created when the first series lands there and kept, emptied, for later pushes.
+ * created when the first series lands there and kept, emptied, for later pushes. A sink also has a
+ * batch per shard for each other cluster member whose series reach it: batch `slot x shardCount +
+ * shard`, where slot 0 is this node and slot `k + 1` the member of ownership index `k`.
  */
 export class Destination {
   readonly id: string
   readonly main: boolean
+  readonly shardCount: number
   readonly shards: (OutputBatch | undefined)[]
 
   constructor(id: string, main: boolean, shards: number) {
     this.id = id
     this.main = main
+    this.shardCount = shards
     this.shards = new Array<OutputBatch | undefined>(shards)
   }
 

@@ -35,12 +35,19 @@ export class MainOutput {
   }
 }
 
-/** The series of one push that another cluster member owns, untouched by the plan, to forward to it. */
+/**
+ * What the plan made of the series of one push that another cluster member owns: the WAL records its
+ * sinks take, to forward to it.
+ */
 export class RemoteOutput {
   /** Index of the owner in the ownership table. */
   readonly ownerIndex: number
-  /** An uncompressed remote-write 1.0 WriteRequest, in its own ArrayBuffer. */
+  /**
+   * A forward body (forward-body.ts): one part per (sink, shard) reached, each a snappy block as that
+   * sink stores it; in its own ArrayBuffer.
+   */
   readonly payload: Uint8Array
+  /** Series of the push the member owns (as received, before relabelling), and their samples. */
   readonly series: number
   readonly samples: number
 
@@ -57,7 +64,7 @@ export class PushResult {
   /** One entry per (sink, shard) that received series or metadata, ready for that WAL shard. */
   readonly local: PushOutput[]
   readonly main: MainOutput[]
-  /** One entry per other owner. */
+  /** One entry per other owner that any of its series reached a sink for. */
   readonly remote: RemoteOutput[]
   readonly seriesIn: number
   readonly samplesIn: number

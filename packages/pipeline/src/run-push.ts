@@ -1,6 +1,5 @@
 import type { Label } from '@sluice/contracts'
 import {
-  buildWriteRequest,
   hashLabels,
   LimitError,
   readSeriesLabels,
@@ -11,9 +10,10 @@ import {
   splitWriteRequest,
   v2ToV1,
 } from '@sluice/wire'
+import { encodeForwardBody, ForwardPart } from './forward-body.ts'
 import { encodeLabelFields, labelRegion, labelsStart } from './label-fields.ts'
 import { sameLabels, withExternalLabels } from './labels.ts'
-import { BatchCompressor, Destination } from './outputs.ts'
+import { BatchCompressor, Destination, type OutputBatch } from './outputs.ts'
 import { type OwnerLookup, OwnershipCache } from './ownership-cache.ts'
 import type { PushJob, StagePlan } from './plan.ts'
 import { type LabelProcessor, ProcessorCache, WRITE_RELABEL_CACHE_SIZE } from './processors.ts'
@@ -100,7 +100,8 @@ export class PushRunner {
   }
 
   /**
-   * Decodes, splits, routes and relabels one push.
+   * Decodes, splits, relabels and routes one push: every series runs the plan, and what reaches a sink
+   * is batched per (owner, sink, shard), the owner decided by the series as received.
    *
    * @throws the typed errors of `@sluice/wire` (DecodeError, SnappyError, LimitError) for bad input.
    */
@@ -119,9 +120,9 @@ export class PushRunner {
     const run = new Run(buf, index, destinations, this.#memo(job.plan), this.#compressor)
     const selfIndex = job.ownership?.selfIndex ?? -1
     const direct = directTargets(nodes)
-    const remote =
-      direct === null ? run.route(owners, selfIndex, nodes) : run.routeDirect(owners, selfIndex, direct)
-    return run.finish(remote)
+    if (direct === null) run.route(owners, selfIndex, nodes)
+    else run.routeDirect(owners, selfIndex, direct)
+    return run.finish()
   }
 
   /**
@@ -181,6 +182,12 @@ export class PushRunner {
     const nodes: Node[] = []
     for (const stage of plan) {
       if (stage.kind === 'relabel') {
+        // No rules: the stage is a pure fan-out (remote_write's several endpoints). Its next stages
+        // take its place, with no relabeller or cache (a cache of 0 entries is refused).
+        if (stage.rules.length === 0) {
+          nodes.push(...this.#compile(stage.next, destinations))
+          continue
+        }
         const processor = this.#processors.get('relabel', stage.id, stage.rules, stage.cacheSize)
         nodes.push(new RelabelNode(processor, this.#compile(stage.next, destinations)))
       } else if (stage.kind === 'sink') {
@@ -189,7 +196,7 @@ export class PushRunner {
             ? null
             : this.#processors.get('sink', stage.id, stage.writeRelabel, WRITE_RELABEL_CACHE_SIZE)
         const dest = this.#destinationIndex(destinations, stage.id, false, stage.shards)
-        const shards = destinations[dest]!.shards.length
+        const shards = destinations[dest]!.shardCount
         nodes.push(new SinkNode(dest, shards, stage.externalLabels, writeRelabel))
       } else {
         nodes.push(new MainNode(this.#destinationIndex(destinations, stage.id, true, 1)))
@@ -217,13 +224,6 @@ function directTargets(nodes: Node[]): number[] | null {
   return pairs
 }
 
-/** Adds series `i` to the list of another owner. */
-function addRemote(remote: Map<number, number[]>, owner: number, i: number): void {
-  const list = remote.get(owner)
-  if (list === undefined) remote.set(owner, [i])
-  else list.push(i)
-}
-
 /** A destination reached by the series being visited, before its labels are encoded. */
 class Pending {
   readonly dest: number
@@ -245,6 +245,11 @@ class Run {
   readonly memo: SeriesMemo
   readonly compressor: BatchCompressor
   dropped = 0
+  /** Series and samples of the push per other owner (by ownership index). */
+  readonly remoteSeries: number[] = []
+  readonly remoteSamples: number[] = []
+  /** Batch slot of the series being routed: 0 for this node, `owner + 1` for another owner. */
+  #slot = 0
   // The series being visited on the general path. Its labels are decoded at most once.
   #start = 0
   #end = 0
@@ -268,24 +273,17 @@ class Run {
   }
 
   /**
-   * Sends each series owned by another member to that member's list, untouched, and runs the plan on
-   * the rest. A hash with no owner (no ready member, -1) stays here: keeping it is safer than refusing
-   * a push while the cluster forms. Returns the other owners' series indices.
+   * Runs the plan on each series and batches what reaches a sink under the series' owner, decided by
+   * its hash as received (so ownership does not depend on relabelling). A hash with no owner (no ready
+   * member, -1) stays here: keeping it is safer than refusing a push while the cluster forms.
    */
-  route(owners: OwnerLookup | null, selfIndex: number, nodes: Node[]): Map<number, number[]> {
+  route(owners: OwnerLookup | null, selfIndex: number, nodes: Node[]): void {
     const { buf, memo } = this
     const { count, starts, ends, hashHi, hashLo, samples } = this.index
-    const remote = new Map<number, number[]>()
     for (let i = 0; i < count; i++) {
       const hi = hashHi[i]!
       const lo = hashLo[i]!
-      if (owners !== null) {
-        const owner = owners.ownerIndexOfHash(hi, lo)
-        if (owner !== -1 && owner !== selfIndex) {
-          addRemote(remote, owner, i)
-          continue
-        }
-      }
+      this.#slot = owners === null ? 0 : this.#slotOf(owners.ownerIndexOfHash(hi, lo), selfIndex, i)
       const start = starts[i]!
       const end = ends[i]!
       const labelsEnd = labelRegion(buf, start, end)
@@ -304,39 +302,43 @@ class Run {
       const targets = entry.targets
       for (let t = 0; t < targets.length; t++) {
         const target = targets[t]!
-        const batch = this.destinations[target.dest]!.shard(target.shard)
+        const batch = this.#batch(target.dest, target.shard)
         if (target.labelFields === null) batch.addRange(start, end, n)
         else batch.addRelabelled(target.labelFields, labelsEnd, end, n)
       }
     }
-    return remote
+  }
+
+  /** The batch slot of series `i` owned by `owner`, counting it for that owner when it is another. */
+  #slotOf(owner: number, selfIndex: number, i: number): number {
+    if (owner === -1 || owner === selfIndex) return 0
+    this.remoteSeries[owner] = (this.remoteSeries[owner] ?? 0) + 1
+    this.remoteSamples[owner] = (this.remoteSamples[owner] ?? 0) + this.index.samples[i]!
+    return owner + 1
+  }
+
+  /**
+   * The batch of shard `shard` of destination `dest` for the current series' owner. Main-thread
+   * receivers take every series here, whoever owns it: they are not WALs, so order is not at stake.
+   */
+  #batch(dest: number, shard: number): OutputBatch {
+    const d = this.destinations[dest]!
+    return d.main ? d.shard(shard) : d.shard(this.#slot * d.shardCount + shard)
   }
 
   /**
    * {@link Run.route} for a plan that changes no series (see {@link directTargets}): `targets` holds
    * (destination, shard count) pairs, and a series goes to each on the shard of its received hash.
    */
-  routeDirect(owners: OwnerLookup | null, selfIndex: number, targets: number[]): Map<number, number[]> {
+  routeDirect(owners: OwnerLookup | null, selfIndex: number, targets: number[]): void {
     const { count, starts, ends, hashHi, hashLo, samples } = this.index
-    const remote = new Map<number, number[]>()
     for (let i = 0; i < count; i++) {
       const lo = hashLo[i]!
-      if (owners !== null) {
-        const owner = owners.ownerIndexOfHash(hashHi[i]!, lo)
-        if (owner !== -1 && owner !== selfIndex) {
-          addRemote(remote, owner, i)
-          continue
-        }
-      }
+      this.#slot = owners === null ? 0 : this.#slotOf(owners.ownerIndexOfHash(hashHi[i]!, lo), selfIndex, i)
       for (let t = 0; t < targets.length; t += 2) {
-        this.destinations[targets[t]!]!.shard(lo % targets[t + 1]!).addRange(
-          starts[i]!,
-          ends[i]!,
-          samples[i]!,
-        )
+        this.#batch(targets[t]!, lo % targets[t + 1]!).addRange(starts[i]!, ends[i]!, samples[i]!)
       }
     }
-    return remote
   }
 
   /** Runs the plan on series `i` and records the outcome, with each new label set encoded once. */
@@ -361,7 +363,7 @@ class Run {
     this.dropped += this.#droppedHere
     const n = this.index.samples[i]!
     for (const p of this.#pending) {
-      const batch = this.destinations[p.dest]!.shard(p.shard)
+      const batch = this.#batch(p.dest, p.shard)
       if (p.labels === null) batch.addRange(this.#start, this.#end, n)
       else batch.addBytes(rewriteSeriesLabels(this.buf, this.#start, this.#end, p.labels), n)
     }
@@ -424,13 +426,15 @@ class Run {
 
   /**
    * Assembles the payloads. Metadata entries (WriteRequest field 3) carry no labels and no owner: every
-   * sink and main receiver reached gets them all, in shard 0 of a sink (created for them if needed),
-   * and they are not forwarded to other owners, whose own receivers see the metadata sent to them.
+   * sink and main receiver reached gets them all, in this node's shard 0 of a sink (created for them if
+   * needed), and they are not forwarded to other owners, whose own receivers see the metadata sent to
+   * them. Another owner's batches become one forward body of (sink, shard) parts per owner.
    */
-  finish(remote: Map<number, number[]>): PushResult {
+  finish(): PushResult {
     const { index, buf } = this
     const local: PushOutput[] = []
     const main: MainOutput[] = []
+    const parts = new Map<number, ForwardPart[]>()
     for (const dest of this.destinations) {
       if (index.metadataCount > 0) {
         const first = dest.shard(0)
@@ -441,20 +445,30 @@ class Run {
       for (let s = 0; s < dest.shards.length; s++) {
         const batch = dest.shards[s]
         if (batch === undefined || batch.empty) continue
-        if (dest.main) main.push(new MainOutput(dest.id, batch.finish(buf), batch.series, batch.samples))
-        else {
-          // Sinks store snappy blocks in their WAL: a fifth of the bytes through LevelDB, and the
-          // sender joins blocks into a request without compressing on the main thread.
-          const payload = this.compressor.compress(batch, buf)
-          local.push(new PushOutput(dest.id, s, payload, batch.series, batch.samples))
+        if (dest.main) {
+          main.push(new MainOutput(dest.id, batch.finish(buf), batch.series, batch.samples))
+          continue
         }
+        // Sinks store snappy blocks in their WAL: a fifth of the bytes through LevelDB, and the
+        // sender joins blocks into a request without compressing on the main thread. Another owner
+        // appends the same blocks as they are.
+        const payload = this.compressor.compress(batch, buf)
+        const shard = s % dest.shardCount
+        const slot = (s - shard) / dest.shardCount
+        if (slot === 0) {
+          local.push(new PushOutput(dest.id, shard, payload, batch.series, batch.samples))
+          continue
+        }
+        const part = new ForwardPart(dest.id, shard, dest.shardCount, payload, batch.series, batch.samples)
+        const list = parts.get(slot - 1)
+        if (list === undefined) parts.set(slot - 1, [part])
+        else list.push(part)
       }
     }
     const forward: RemoteOutput[] = []
-    for (const [owner, selected] of remote) {
-      let samples = 0
-      for (let k = 0; k < selected.length; k++) samples += index.samples[selected[k]!]!
-      forward.push(new RemoteOutput(owner, buildWriteRequest(buf, index, selected), selected.length, samples))
+    for (const [owner, list] of parts) {
+      const body = encodeForwardBody(list)
+      forward.push(new RemoteOutput(owner, body, this.remoteSeries[owner]!, this.remoteSamples[owner]!))
     }
     return new PushResult(local, main, forward, index.count, index.totalSamples(), this.dropped)
   }

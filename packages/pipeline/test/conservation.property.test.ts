@@ -3,7 +3,7 @@ import { it } from 'node:test'
 import { OwnershipTable } from '@sluice/cluster/ownership'
 import { hashLabels, type TimeSeries } from '@sluice/wire'
 import fc from 'fast-check'
-import { PushRunner, type StagePlan } from '../src/index.ts'
+import { decodeForwardBody, PushRunner, type StagePlan } from '../src/index.ts'
 import { decode, encode, LIMITS, unpack } from './fixtures.ts'
 
 const TABLE = new OwnershipTable(
@@ -28,7 +28,7 @@ const arbRequest = fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.integer(
   maxLength: 60,
 })
 
-it('loses and duplicates no series across local, remote and dropped outputs', () => {
+it('loses and duplicates no series across local, forwarded and dropped outputs', () => {
   const runner = new PushRunner()
   fc.assert(
     fc.property(
@@ -63,11 +63,10 @@ it('loses and duplicates no series across local, remote and dropped outputs', ()
 
         const seen: string[] = []
         let samplesOut = 0
-        // Sink outputs are snappy blocks; what is forwarded to other owners is not.
-        const outputs = [
-          ...result.local.map((o) => ({ raw: unpack(o.payload), series: o.series })),
-          ...result.remote.map((o) => ({ raw: o.payload, series: o.series })),
-        ]
+        // Sink outputs are snappy blocks; what is forwarded to other owners is the same, framed.
+        const outputs = [...result.local, ...result.remote.flatMap((o) => decodeForwardBody(o.payload))].map(
+          (o) => ({ raw: unpack(o.payload), series: o.series }),
+        )
         for (const out of outputs) {
           const ts = decode(out.raw).timeseries
           assert.equal(ts.length, out.series)
@@ -82,17 +81,21 @@ it('loses and duplicates no series across local, remote and dropped outputs', ()
         const expected: string[] = []
         let dropped = 0
         let droppedSamples = 0
+        const forwarded = new Map<number, number>()
         for (const s of input) {
           const h = hashLabels(s.labels)
           const owner = routed ? TABLE.ownerIndexOfHash(Number(h >> 32n), Number(h & 0xffffffffn)) : selfIndex
           const job = s.labels[2]!.value
-          if (owner === selfIndex && droppedJobs.includes(job)) {
+          // Every series runs the plan here, whoever owns it; only the records are forwarded.
+          if (owner !== selfIndex) forwarded.set(owner, (forwarded.get(owner) ?? 0) + 1)
+          if (droppedJobs.includes(job)) {
             dropped++
             droppedSamples += s.samples.length
           } else expected.push(s.labels[1]!.value)
         }
         assert.deepEqual(seen.sort(), expected.sort())
         assert.equal(result.droppedByRelabel, dropped)
+        for (const r of result.remote) assert.equal(r.series, forwarded.get(r.ownerIndex))
         assert.equal(result.seriesIn, input.length)
         assert.equal(samplesOut + droppedSamples, result.samplesIn)
       },

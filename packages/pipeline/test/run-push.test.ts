@@ -4,7 +4,13 @@ import { OwnershipTable } from '@sluice/cluster/ownership'
 import type { Label } from '@sluice/contracts'
 import type { RelabelRule } from '@sluice/relabel'
 import { hashLabels, MetricType, snappyEncode } from '@sluice/wire'
-import { type PushJob, PushRunner, type StagePlan } from '../src/index.ts'
+import {
+  decodeForwardBody,
+  type PushJob,
+  PushRunner,
+  type RemoteOutput,
+  type StagePlan,
+} from '../src/index.ts'
 import {
   decode,
   encode,
@@ -33,6 +39,11 @@ function sink(
 /** Every series key a sink received, over all its shards. */
 function sinkKeys(result: ReturnType<PushRunner['run']>, id: string): string[] {
   return result.local.filter((o) => o.sinkId === id).flatMap((o) => keys(unpack(o.payload)))
+}
+
+/** The (sink, shard) parts of a forward body, each decompressed. */
+function forwarded(r: RemoteOutput) {
+  return decodeForwardBody(r.payload).map((p) => ({ ...p, payload: unpack(p.payload) }))
 }
 
 const lowShard = (labels: Label[], shards: number): number =>
@@ -194,8 +205,11 @@ describe('PushRunner', () => {
       { type: MetricType.GAUGE, metricFamilyName: 'up', help: 'up', unit: '' },
     ])
     const targets: StagePlan[] = [sink('s', 4), sink('t', 3), { kind: 'main', id: 'm' }]
-    // A relabel stage without rules changes nothing but forces the general, per-series path.
-    const general: StagePlan[] = [{ kind: 'relabel', id: 'noop', cacheSize: 100, rules: [], next: targets }]
+    // A relabel stage whose rule changes nothing forces the general, per-series path.
+    const keepAll = [{ source_labels: ['__name__'], regex: 'no_such_metric', action: 'drop' as const }]
+    const general: StagePlan[] = [
+      { kind: 'relabel', id: 'noop', cacheSize: 100, rules: keepAll, next: targets },
+    ]
     const ownership = { table: table.toPlain(), selfIndex: 0 }
     for (const input of [body, mixed]) {
       for (const extra of [{}, { ownership }]) {
@@ -204,7 +218,11 @@ describe('PushRunner', () => {
         const view = (r: typeof direct) => ({
           local: r.local.map((o) => [o.sinkId, o.shard, o.series, o.samples, [...unpack(o.payload)]]),
           main: r.main.map((o) => [o.id, o.series, [...o.payload]]),
-          remote: r.remote.map((o) => [o.ownerIndex, o.series, [...o.payload]]),
+          remote: r.remote.map((o) => [
+            o.ownerIndex,
+            o.series,
+            forwarded(o).map((p) => [p.sinkId, p.shard, [...p.payload]]),
+          ]),
         })
         assert.ok(direct.local.length > 2)
         assert.deepEqual(view(direct), view(slow))
@@ -212,7 +230,7 @@ describe('PushRunner', () => {
     }
   })
 
-  it('sends series owned by other members to them unrelabelled and runs the plan on its own', () => {
+  it('runs the plan on every series and forwards to each owner the sink records of its series', () => {
     const table = new OwnershipTable([
       { id: 'a', name: 'a', dataUrl: 'http://127.0.0.1:1' },
       { id: 'b', name: 'b', dataUrl: 'http://127.0.0.1:2' },
@@ -225,12 +243,13 @@ describe('PushRunner', () => {
         id: 'r',
         cacheSize: 100,
         rules: [{ target_label: 'env', replacement: 'x' }],
-        next: [sink('s')],
+        next: [sink('s', 3)],
       },
     ]
     const result = new PushRunner().run(
       job(encode(series), plan, { ownership: { table: table.toPlain(), selfIndex: 1 } }),
     )
+    const relabelled = (k: string) => k.replace(',instance=', ',env=x,instance=')
     const expected = new Map<number, string[]>()
     for (const s of series) {
       const h = hashLabels(s.labels)
@@ -240,14 +259,21 @@ describe('PushRunner', () => {
     assert.equal(expected.size, 3, 'the fixture spreads over all three members')
     assert.deepEqual(result.remote.map((r) => r.ownerIndex).sort(), [0, 2])
     for (const r of result.remote) {
-      assert.deepEqual(keys(r.payload), expected.get(r.ownerIndex))
+      const parts = forwarded(r)
+      // Owned by the raw series, sharded by the final labels, as the owner's own sink would.
+      for (const p of parts) {
+        assert.equal(p.sinkId, 's')
+        assert.equal(p.shards, 3)
+        for (const s of decode(p.payload).timeseries) assert.equal(lowShard(s.labels, 3), p.shard)
+      }
+      assert.deepEqual(
+        parts.flatMap((p) => keys(p.payload)).sort(),
+        expected.get(r.ownerIndex)!.map(relabelled).sort(),
+      )
       assert.equal(r.series, expected.get(r.ownerIndex)!.length)
       assert.equal(r.samples, 2 * r.series)
     }
-    assert.deepEqual(
-      sinkKeys(result, 's'),
-      expected.get(1)!.map((k) => k.replace(',instance=', ',env=x,instance=')),
-    )
+    assert.deepEqual(sinkKeys(result, 's').sort(), expected.get(1)!.map(relabelled).sort())
   })
 
   it('converts a remote-write 2.0 request to 1.0 before the plan', () => {
@@ -279,7 +305,8 @@ describe('PushRunner', () => {
       assert.equal(decode(unpack(out.payload)).metadata.length, out.shard === 0 ? 1 : 0)
     assert.equal(decode(result.main[0]!.payload).metadata.length, 1)
     assert.ok(result.remote.length > 0)
-    for (const r of result.remote) assert.equal(decode(r.payload).metadata.length, 0)
+    for (const r of result.remote)
+      for (const p of forwarded(r)) assert.equal(decode(p.payload).metadata.length, 0)
   })
 
   it('emits a metadata-only request to shard 0 of each sink', () => {
@@ -344,11 +371,48 @@ describe('PushRunner', () => {
     }
   })
 
+  it('fans a stage without rules (and no cache) out to every next stage, compiling nothing', () => {
+    const runner = new PushRunner()
+    // What remote_write with two endpoints plans: cacheSize 0 would be refused by a relabel cache.
+    const plan: StagePlan[] = [
+      { kind: 'relabel', id: 'rw/fanout', cacheSize: 0, rules: [], next: [sink('rw/a', 2), sink('rw/b')] },
+    ]
+    const series = makeSeries(8)
+    const result = runner.run(job(encode(series), plan))
+    const want = series.map((s) => key(s.labels)).sort()
+    assert.deepEqual(sinkKeys(result, 'rw/a').sort(), want)
+    assert.deepEqual(sinkKeys(result, 'rw/b').sort(), want)
+    assert.equal(runner.compiledStages, 0)
+  })
+
+  it('gives main-thread receivers every series, whoever owns it, and forwards only sink records', () => {
+    const table = new OwnershipTable(['a', 'b'].map((id) => ({ id, name: id, dataUrl: '' })))
+    const series = makeSeries(30)
+    const plan: StagePlan[] = [sink('s'), { kind: 'main', id: 'm' }]
+    const result = new PushRunner().run(
+      job(encode(series), plan, { ownership: { table: table.toPlain(), selfIndex: 0 } }),
+    )
+    assert.deepEqual(keys(result.main[0]!.payload).sort(), series.map((s) => key(s.labels)).sort())
+    assert.equal(result.remote.length, 1)
+    const parts = forwarded(result.remote[0]!)
+    assert.deepEqual(
+      parts.map((p) => p.sinkId),
+      ['s'],
+    )
+    assert.equal(sinkKeys(result, 's').length + parts[0]!.series, series.length)
+  })
+
   it('bounds the compiled stages it keeps', () => {
     const runner = new PushRunner({ maxStages: 2 })
     for (let i = 0; i < 5; i++) {
       const plan: StagePlan[] = [
-        { kind: 'relabel', id: `r${i}`, cacheSize: 10, rules: [], next: [sink('s')] },
+        {
+          kind: 'relabel',
+          id: `r${i}`,
+          cacheSize: 10,
+          rules: [{ target_label: 'env', replacement: 'x' }],
+          next: [sink('s')],
+        },
       ]
       runner.run(job(encode(makeSeries(1)), plan))
     }
