@@ -11,6 +11,7 @@ import {
   type Target,
   targetKey,
 } from '@sluice/scrape'
+import { CLIENT_BLOCKS } from './client-args.ts'
 import { type MetricsReceiver, metricsReceivers, plansOf } from './receiver.ts'
 import { deliver, type NodeServices } from './services.ts'
 import { targetsFromValue } from './targets.ts'
@@ -51,38 +52,7 @@ const schema: Schema = {
     proxy_url: { type: 'string' },
   },
   blocks: {
-    basic_auth: {
-      schema: {
-        attrs: {
-          username: { type: 'string' },
-          password: { type: 'secret' },
-          password_file: { type: 'string' },
-        },
-      },
-    },
-    authorization: {
-      schema: {
-        attrs: {
-          type: { type: 'string' },
-          credentials: { type: 'secret' },
-          credentials_file: { type: 'string' },
-        },
-      },
-    },
-    tls_config: {
-      schema: {
-        attrs: {
-          ca_pem: { type: 'string' },
-          ca_file: { type: 'string' },
-          cert_pem: { type: 'string' },
-          cert_file: { type: 'string' },
-          key_pem: { type: 'secret' },
-          key_file: { type: 'string' },
-          insecure_skip_verify: { type: 'bool', default: false },
-          server_name: { type: 'string' },
-        },
-      },
-    },
+    ...CLIENT_BLOCKS,
     clustering: { schema: { attrs: { enabled: { type: 'bool', default: false } } } },
   },
 }
