@@ -11,6 +11,9 @@
 //   latency:    wrk -t1 -c1 --latency for SECONDS/2: one request at a time, so p50/p99 are the cost
 //               of a request rather than queueing. The single node is measured behind nginx as well,
 //               so the difference between the two is the cluster's forwarding hop.
+// With SLUICE_BENCH_PROFILE_DIR=DIR every Sluice process runs with --cpu-prof and writes the V8 CPU
+// profiles of all its threads to DIR/one-node and DIR/cluster-<i> when it is stopped with SIGTERM at
+// the end (summarise with `node apps/loadgen/bin/loadgen.js profile DIR/cluster-0/*.cpuprofile`).
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -25,6 +28,7 @@ const ROUNDS = Number(process.argv[3] ?? 3)
 const KIT = resolve(ROOT, process.argv[4] ?? '../shared/bench')
 const SERIES_PER_REQUEST = 2000
 const CONFIG = readFileSync(join(ROOT, 'deploy/compose/cluster.alloy'), 'utf8')
+const PROFILE_DIR = process.env.SLUICE_BENCH_PROFILE_DIR
 
 interface Setup {
   name: string
@@ -125,15 +129,21 @@ async function main(): Promise<void> {
       (await fetch(sinkUrl, { method: 'POST' })).status === 204 ? true : undefined,
     )
 
-    const env = (port: number) => ({
+    const env = (port: number, profileName: string): Record<string, string> => ({
       SLUICE_REMOTE_WRITE_URL: sinkUrl,
       SLUICE_INGEST_ADDRESS: '127.0.0.1',
       SLUICE_INGEST_PORT: String(port),
+      ...(PROFILE_DIR === undefined
+        ? {}
+        : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(PROFILE_DIR, profileName)}` }),
     })
     const path = '/api/v1/metrics/write'
 
     const singlePort = await freePort()
-    const single = await startSluice(cleanup, CONFIG, { httpPort: singlePort, env: env(singlePort) })
+    const single = await startSluice(cleanup, CONFIG, {
+      httpPort: singlePort,
+      env: env(singlePort, 'one-node'),
+    })
     const singleLb = await startRoundRobin(cleanup, [`127.0.0.1:${singlePort}`])
 
     const clusterPorts = [await freePort(), await freePort(), await freePort()]
@@ -144,7 +154,7 @@ async function main(): Promise<void> {
       nodes.push(
         await startSluice(cleanup, CONFIG, {
           httpPort,
-          env: env(httpPort),
+          env: env(httpPort, `cluster-${i}`),
           args: [
             '--cluster.enabled',
             `--cluster.listen-addr=127.0.0.1:${clusterPort}`,
@@ -211,6 +221,11 @@ async function main(): Promise<void> {
         `latency added by the cluster (one request at a time, medians): p50 +${(median(three.p50) - median(one.p50)).toFixed(2)} ms, ` +
         `p99 +${(median(three.p99) - median(one.p99)).toFixed(2)} ms`,
     )
+    // A profile is written only on a clean exit, which the cleanup's SIGKILL would not give.
+    if (PROFILE_DIR !== undefined) {
+      await Promise.all([single, ...nodes].map((n) => n.proc.stop('SIGTERM')))
+      console.log(`CPU profiles in ${resolve(PROFILE_DIR)}/{one-node,cluster-0,cluster-1,cluster-2}`)
+    }
   } finally {
     await cleanup.run()
   }

@@ -211,4 +211,43 @@ describe('prometheus.scrape with clustering on three nodes: targets sharded, scr
       `scrape-cluster: steady spread ${JSON.stringify([...perNode])}, recovery after SIGKILL ${recovery} ms, ${moved}/${TARGETS} moved on join`,
     )
   })
+
+  test('started without --cluster.wait-for-size, nodes taking targets from each other one by one never scrape a target twice within 300 ms', async () => {
+    const targets = await startTargets(TARGETS)
+    cleanup.add(() => Promise.all(targets.map((t) => t.close())))
+    const backend = await startBackend(cleanup)
+    const clusterPorts = await Promise.all([0, 1, 2].map(() => freePort()))
+    const start = async (i: number): Promise<Node> => {
+      const name = `node-${i}`
+      const node = await startSluice(cleanup, scrapeConfig(name, targets, backend.url), {
+        args: [
+          '--cluster.enabled',
+          `--cluster.listen-addr=127.0.0.1:${clusterPorts[i]}`,
+          `--cluster.node-name=${name}`,
+          `--cluster.join-addresses=127.0.0.1:${clusterPorts[0]}`,
+        ],
+      })
+      return { ...node, name }
+    }
+    // The first node takes every target; each later one takes its share from the nodes already there.
+    const nodes: Node[] = [await start(0)]
+    nodes.push(await start(1))
+    nodes.push(await start(2))
+    await waitFor(
+      'three ready members on every node',
+      async () => ((await Promise.all(nodes.map(clusterSize))).every((n) => n === 3) ? true : undefined),
+      30_000,
+    )
+    await sleep(3000)
+    const t0 = Date.now()
+    await sleep(3000)
+    const steady = scrapers(targets, t0, t0 + 3000)
+    for (const t of targets) {
+      assert.equal(steady.get(t.name)!.size, 1, `${t.name} scraped by ${[...steady.get(t.name)!].join(', ')}`)
+      assert.ok(
+        t.minGap() >= 300,
+        `${t.name}: two scrapes ${t.minGap()} ms apart: ${t.hits.map((h) => `${h.by}@${h.at - t0}`).join(' ')}`,
+      )
+    }
+  })
 })

@@ -1,15 +1,16 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import {
   type Cluster,
   HandoverGate,
   NOT_FLUSHED,
-  type OwnershipTable,
+  OwnershipTable,
   type OwnershipTablePlain,
 } from '@sluice/cluster'
 import { SluiceError } from '@sluice/contracts'
 import type { PushOwnership } from '@sluice/pipeline'
 import { Counter, Gauge, Histogram, type Logger, nullLogger, type Registry } from '@sluice/telemetry'
 import { Agent, request } from 'undici'
-import type { Admission, ClusterRouting, LocalOwnership, WalBacklog } from './services.ts'
+import type { Admission, ClusterRouting, LocalOwnership, PreviousOwnerWait, WalBacklog } from './services.ts'
 
 /**
  * The path on a member's main HTTP server that takes the WAL records of series it owns, produced by the
@@ -28,6 +29,13 @@ export const DEFAULT_MAX_HOLD_MS = 30_000
 
 /** How often the WAL backlog is looked at while a flush claim is pending, and a hold re-checked. */
 const POLL_MS = 20
+
+/**
+ * How long a node that gained a key while it knew no ready member waits before it looks for the
+ * members it must hear let go of: two heartbeat intervals at the default, the time a node that just
+ * joined takes to hear the members it joined through.
+ */
+const BLIND_GAIN_GRACE_MS = 2000
 
 /** A forward to the owner failed; the edge is told to retry (the owner, or a new one, takes it then). */
 export class ForwardError extends SluiceError {
@@ -148,6 +156,8 @@ export class ClusterForwarder implements ClusterRouting {
   readonly #forwards: Counter
   readonly #metrics: HandoverMetrics
   #table: OwnershipTable
+  /** The table {@link #table} replaced: who owned a key before the latest change. */
+  #previous: OwnershipTable = new OwnershipTable([])
   #snapshot: PushOwnership | undefined
   #local: LocalOwnership | undefined
   #holdTimer: NodeJS.Timeout | undefined
@@ -189,6 +199,7 @@ export class ClusterForwarder implements ClusterRouting {
   /** Runs synchronously in the cluster's change event, so no write can be admitted in between. */
   #adopt(table: OwnershipTable): void {
     const prev = this.#table
+    this.#previous = prev
     this.#table = table
     this.#snapshot = this.#snapshotOf(table)
     this.#local = this.#localOf(table)
@@ -279,6 +290,53 @@ export class ClusterForwarder implements ClusterRouting {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS))
     }
     return true
+  }
+
+  async waitForPreviousOwner(
+    key: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<PreviousOwnerWait> {
+    const deadline = Date.now() + timeoutMs
+    const self = this.#cluster.self.id
+    let waiting: Set<string>
+    if (this.#previous.members.length > 0) {
+      // Taken now: a later change must not make another member this key's previous owner.
+      const previous = this.#previous.members[this.#previous.ownerOfKey(key)]!.id
+      if (previous === self) return 'none'
+      waiting = new Set([previous])
+    } else {
+      // This node took the key while it knew no ready member: either it is the first one, or it
+      // became ready before the others' heartbeats reached it and they may scrape the key meanwhile.
+      // Give them time to be heard, then wait for every member it knows to let go.
+      try {
+        await sleep(Math.min(BLIND_GAIN_GRACE_MS, timeoutMs), undefined, signal ? { signal } : undefined)
+      } catch {
+        return 'aborted'
+      }
+      waiting = new Set(this.#cluster.members().map((m) => m.id))
+      waiting.delete(self)
+      if (waiting.size === 0) return 'none'
+    }
+    let claimed = false
+    for (;;) {
+      if (this.#closed || signal?.aborted) return 'aborted'
+      const live = new Map(this.#cluster.members().map((m) => [m.id, m]))
+      for (const id of waiting) {
+        const member = live.get(id)
+        // The current version, not the one of the gain: a member that moved on claims only the newest.
+        if (member !== undefined && member.flushed !== this.#table.version) continue
+        if (member !== undefined) claimed = true
+        waiting.delete(id)
+      }
+      if (waiting.size === 0) return claimed ? 'claimed' : 'gone'
+      if (Date.now() >= deadline) return 'timed_out'
+      try {
+        await sleep(POLL_MS, undefined, signal ? { signal } : undefined)
+      } catch {
+        return 'aborted'
+      }
+    }
   }
 
   ownsKey(key: string): boolean {

@@ -4,6 +4,7 @@ import type { Component, ComponentContext, ComponentDefinition } from '@sluice/r
 import {
   defaultScrapeConfig,
   encodeScrapedSeries,
+  type HandoverResult,
   offloadingParser,
   type ScrapeConfig,
   type ScrapedSeries,
@@ -136,7 +137,7 @@ class Scrape implements Component<Args> {
       logger: ctx.logger,
       component: ctx.id,
       isOwned: (target) => this.#owns(target),
-      handoverGraceMs: HANDOVER_GRACE_MS,
+      handover: (key, timeoutMs, signal) => this.#handover(key, timeoutMs, signal),
       // Large bodies are parsed on the worker pool so one big target cannot stall ingest on the main thread.
       parse: offloadingParser({
         run: (input) => ctx.services.pipeline.parseScrape(input),
@@ -146,7 +147,18 @@ class Scrape implements Component<Args> {
     })
     this.#manager.setTargets(targetsFromValue(ctx.id, args.targets))
     const cluster = ctx.services.cluster
+    // Synchronous in the change event: lost targets stop before this node claims the new version.
     if (cluster) this.#unsubscribe = cluster.onChange(() => this.#manager.reshard())
+  }
+
+  /**
+   * A target gained in the cluster starts once its previous owner has claimed the new ownership
+   * version (it stopped scraping before claiming), so no tick is scraped by both nodes.
+   */
+  async #handover(key: string, timeoutMs: number, signal: AbortSignal): Promise<HandoverResult> {
+    const cluster = this.#ctx.services.cluster
+    if (!this.#clustered || cluster?.waitForPreviousOwner === undefined) return 'none'
+    return cluster.waitForPreviousOwner(key, timeoutMs, signal)
   }
 
   #owns(target: Target): boolean {
@@ -190,13 +202,6 @@ class Scrape implements Component<Args> {
     return this.#manager.targetsStatus()
   }
 }
-
-/**
- * How long a node that gains a target waits before its first scrape of it: about one heartbeat, the
- * time the membership change takes to reach the node that loses the target. Without it both scrape the
- * same tick (they share the phase); with it a moved target misses at most one interval.
- */
-const HANDOVER_GRACE_MS = 1000
 
 /** Scraped data was already bounded by the scrape limits; the wire limits must not cut it again. */
 const UNLIMITED = {

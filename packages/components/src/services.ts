@@ -91,9 +91,25 @@ export interface ClusterRouting {
   ): Promise<void>
   /** True when this node owns the key (a scrape target) now. */
   ownsKey(key: string): boolean
-  /** Called when ownership changes; returns an unsubscribe function. */
+  /**
+   * Called when ownership changes; returns an unsubscribe function. Listeners run synchronously in the
+   * change event, before this node can claim the new version as flushed: what a listener stops there
+   * (a scrape loop of a lost target) is stopped when the other members hear the claim.
+   */
   onChange(listener: () => void): () => void
+  /**
+   * Waits until a key this node gained with the latest change of ownership may be taken up: its owner
+   * under the previous table claims the current version as flushed (`claimed`) or has left (`gone`);
+   * `none` at once when that owner was this node. When the previous table was empty (this node knew
+   * no ready member), it waits a short grace for the others to be heard, then for every member it
+   * knows (`none` when there is none). `timed_out` after `timeoutMs`; `aborted` when `signal` aborts
+   * or routing closes. Absent in routings without a hand-over.
+   */
+  waitForPreviousOwner?(key: string, timeoutMs: number, signal?: AbortSignal): Promise<PreviousOwnerWait>
 }
+
+/** How {@link ClusterRouting.waitForPreviousOwner} ended. */
+export type PreviousOwnerWait = 'none' | 'claimed' | 'gone' | 'timed_out' | 'aborted'
 
 /** What the daemon gives every component. */
 export interface NodeServices {

@@ -36,7 +36,12 @@ export {
   parseScrapeTask,
 } from './parse-task.ts'
 export type { ScrapeAppender, ScrapeBodyParser, TargetStatus } from './scrape-loop.ts'
-export { ScrapeManager, type ScrapeManagerOptions } from './scrape-manager.ts'
+export {
+  HANDOVER_SLACK_MS,
+  type HandoverResult,
+  ScrapeManager,
+  type ScrapeManagerOptions,
+} from './scrape-manager.ts'
 export { ScrapedSample, ScrapedSeries, type SeriesKey, sameLabels, seriesHash, seriesKey } from './series.ts'
 export { CachedSeries, CachedText, type CacheSettings, SeriesCache } from './series-cache.ts'
 export { finalTargetLabels, type ResolvedTarget, resolveTarget, targetKey } from './target-labels.ts'

@@ -8,6 +8,7 @@ export class ScrapeMetrics {
   readonly staleMarkers: Counter<'component'>
   readonly appendFailures: Counter<'component'>
   readonly duration: Histogram<'component'>
+  readonly handoverWaits: Counter<'component' | 'result'>
 
   constructor(registry: Registry | undefined) {
     const registers = registry === undefined ? [] : [registry]
@@ -61,6 +62,14 @@ export class ScrapeMetrics {
         help: 'Time from the start of a scrape to its parsed result.',
         labelNames: ['component'],
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        registers,
+      })
+    this.handoverWaits =
+      existing('sluice_scrape_handover_waits_total') ??
+      new Counter({
+        name: 'sluice_scrape_handover_waits_total',
+        help: 'Targets gained through a change of ownership whose first scrape waited for the previous owner, by how the wait ended (claimed, gone, timed_out).',
+        labelNames: ['component', 'result'],
         registers,
       })
   }

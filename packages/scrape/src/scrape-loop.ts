@@ -115,10 +115,11 @@ export class ScrapeLoop {
   /**
    * Starts scraping. `carried` resolves to the series memory of the loop this one replaces (or of a
    * loop for the same target still stopping), so that markers are neither lost nor written twice.
-   * No tick before `notBeforeMs` is scraped (see `handoverGraceMs` of the manager).
+   * The first tick is scheduled once `carried` has resolved, so a caller may also delay the start
+   * through it (the manager's hand-over wait).
    */
-  start(carried?: Promise<SeriesMemory | undefined>, notBeforeMs = Number.NEGATIVE_INFINITY): void {
-    this.#done = this.#run(carried, notBeforeMs)
+  start(carried?: Promise<SeriesMemory | undefined>): void {
+    this.#done = this.#run(carried)
   }
 
   /**
@@ -145,14 +146,14 @@ export class ScrapeLoop {
     return s
   }
 
-  async #run(carried: Promise<SeriesMemory | undefined> | undefined, notBeforeMs: number): Promise<void> {
+  async #run(carried: Promise<SeriesMemory | undefined> | undefined): Promise<void> {
     const signal = this.#abort.signal
     if (carried !== undefined) {
       const memory = await carried
       if (memory !== undefined) this.#previous = memory
     }
     const interval = this.resolved.intervalMs
-    let lastTick = notBeforeMs - 1
+    let lastTick = Number.NEGATIVE_INFINITY
     while (!signal.aborted) {
       // Never the same tick twice, even when the timer fires a millisecond early.
       const tick = nextScrapeTimeMs(Math.max(Date.now(), lastTick + 1), interval, this.offsetMs)

@@ -30,14 +30,28 @@ export interface ScrapeManagerOptions {
   /** Mixed into the scrape offsets. Keep it equal on all nodes so a moved target keeps its phase. */
   offsetSeed?: string
   /**
-   * A loop started by {@link ScrapeManager.reshard} skips the ticks of its first `handoverGraceMs`
-   * (default 0). When a target moves here, the
-   * node that loses it may still scrape until the membership change has reached it; both nodes keep the
-   * same phase, so without the wait both would scrape the same tick. A grace of about one gossip
-   * round trades that double scrape for at most one skipped interval.
+   * Called for each target a {@link ScrapeManager.reshard} gains, with the target's key: the new loop
+   * scrapes no tick before the returned promise settles. The node that loses the target may scrape it
+   * until the change of ownership has reached it, on the same phase; waiting until it says it has let
+   * go (in a cluster: its hand-over claim for the new ownership version) rules out scraping one tick
+   * twice. The wait is bounded by one scrape interval plus {@link HANDOVER_SLACK_MS}, and must settle
+   * soon after `signal` aborts (the loop is retired). Absent: gained targets start on their next tick.
    */
-  handoverGraceMs?: number
+  handover?: (key: string, timeoutMs: number, signal: AbortSignal) => Promise<HandoverResult>
 }
+
+/**
+ * How a hand-over wait ended: `none` (no other node had the target), `claimed` (its previous owner
+ * let go), `gone` (its previous owner left the cluster), `timed_out`, or `aborted` (the loop was
+ * retired meanwhile).
+ */
+export type HandoverResult = 'none' | 'claimed' | 'gone' | 'timed_out' | 'aborted'
+
+/**
+ * Added to the scrape interval to bound a hand-over wait: the previous owner claims only once its
+ * WALs hold nothing from before the change, which takes up to a batch deadline or a few retries.
+ */
+export const HANDOVER_SLACK_MS = 5000
 
 /** Settings whose change means a loop must restart; the HTTP client's settings are picked up live. */
 function loopFingerprint(resolved: ResolvedTarget, c: ScrapeConfig): string {
@@ -83,7 +97,7 @@ export class ScrapeManager {
   readonly #isOwned: (target: Target) => boolean
   readonly #parse: ScrapeBodyParser
   readonly #seed: string
-  readonly #graceMs: number
+  readonly #handover: ScrapeManagerOptions['handover']
   readonly #metrics: ScrapeMetrics
   readonly #ctx: ScrapeLoopContext
   #config: ScrapeConfig
@@ -93,6 +107,8 @@ export class ScrapeManager {
   #loops = new Map<string, ScrapeLoop>()
   /** Loops still stopping, by key, with the series memory they leave behind. */
   #stopping = new Map<string, Promise<SeriesMemory | undefined>>()
+  /** Hand-over waits of loops that have not started scraping yet, aborted when the loop is retired. */
+  #waits = new Map<ScrapeLoop, AbortController>()
   #forcedError: Error | null = null
   #stopped = false
 
@@ -104,7 +120,7 @@ export class ScrapeManager {
     this.#isOwned = options.isOwned ?? (() => true)
     this.#parse = options.parse ?? parseScrapeBody
     this.#seed = options.offsetSeed ?? ''
-    this.#graceMs = options.handoverGraceMs ?? 0
+    this.#handover = options.handover
     this.#metrics = new ScrapeMetrics(options.registry)
     this.#client = new ScrapeHttpClient(options.config)
     this.#ctx = {
@@ -161,11 +177,15 @@ export class ScrapeManager {
   /**
    * Re-evaluates ownership of every discovered target after the cluster changed: targets no longer
    * owned stop without staleness markers (their new owner continues the series), newly owned ones start
-   * after the handover grace.
+   * once the `handover` wait for them settles.
+   *
+   * Synchronous on purpose: a loop that stops here has scraped its last tick when this returns (a
+   * scrape in flight is abandoned and appends nothing), so a caller running it in the ownership change
+   * event knows the node has let go of its lost targets before it claims the new version.
    */
   reshard(): void {
     if (this.#stopped) return
-    this.#sync(this.#graceMs > 0 ? Date.now() + this.#graceMs : undefined)
+    this.#sync(true)
   }
 
   /** Stops every loop without staleness markers and closes the connection pool. */
@@ -183,8 +203,8 @@ export class ScrapeManager {
     return [...this.#loops.values()].map((l) => l.status())
   }
 
-  /** Starts and stops loops to match the owned targets; new loops scrape no tick before `notBeforeMs`. */
-  #sync(notBeforeMs?: number): void {
+  /** Starts and stops loops to match the owned targets; with `gained`, new loops wait for their hand-over. */
+  #sync(gained = false): void {
     const owned = new Map<string, Target>()
     for (const [key, target] of this.#discovered) {
       let mine: boolean
@@ -218,22 +238,52 @@ export class ScrapeManager {
       const offset = computeScrapeOffsetMs(key, resolved.intervalMs, this.#seed)
       const loop = new ScrapeLoop(key, target, resolved, this.#config, offset, this.#ctx)
       this.#loops.set(key, loop)
-      loop.start(this.#stopping.get(key), notBeforeMs)
+      const carried = this.#stopping.get(key)
+      loop.start(gained && this.#handover ? this.#afterHandover(loop, carried) : carried)
     }
     this.#metrics.targets.set({ component: this.#component }, this.#loops.size)
   }
 
   /**
-   * Stops a loop in the background. Its series memory is handed to the next loop for the same key:
-   * empty after markers were written, intact otherwise, so a restarted loop's next scrape marks only
-   * what really vanished.
+   * Resolves to the carried series memory once the hand-over wait of a gained target has settled; the
+   * loop schedules its first tick after that, on its usual phase.
+   */
+  async #afterHandover(
+    loop: ScrapeLoop,
+    carried: Promise<SeriesMemory | undefined> | undefined,
+  ): Promise<SeriesMemory | undefined> {
+    const abort = new AbortController()
+    this.#waits.set(loop, abort)
+    const timeoutMs = loop.resolved.intervalMs + HANDOVER_SLACK_MS
+    let result: HandoverResult
+    try {
+      result = await this.#handover!(loop.key, timeoutMs, abort.signal)
+    } catch (err) {
+      this.#logger.warn({ err: (err as Error).message }, 'hand-over wait failed; scraping the target now')
+      result = 'timed_out'
+    } finally {
+      this.#waits.delete(loop)
+    }
+    if (result !== 'none' && result !== 'aborted')
+      this.#metrics.handoverWaits.inc({ component: this.#component, result })
+    if (result === 'timed_out')
+      this.#logger.warn(
+        { target: loop.resolved.url, timeoutMs },
+        'hand-over wait timed out: the previous owner has not let go of the target; it may be scraped twice',
+      )
+    return carried
+  }
+
+  /**
+   * Stops a loop: it scrapes nothing once this returns (the abort is synchronous), and winds down in
+   * the background. Its series memory is handed to the next loop for the same key: empty after
+   * markers were written, intact otherwise, so a restarted loop's next scrape marks only what really
+   * vanished. The loop's own run awaited the memory of any earlier loop for the key, so its stop also
+   * settles after that one's.
    */
   #retire(key: string, loop: ScrapeLoop, writeStaleness: boolean): void {
-    const before = this.#stopping.get(key)
-    const done: Promise<SeriesMemory | undefined> = (async () => {
-      await before
-      return loop.stop(writeStaleness)
-    })().catch((err: unknown) => {
+    this.#waits.get(loop)?.abort()
+    const done: Promise<SeriesMemory | undefined> = loop.stop(writeStaleness).catch((err: unknown) => {
       this.#logger.warn({ err: (err as Error).message }, 'stopping a scrape loop failed')
       return undefined
     })

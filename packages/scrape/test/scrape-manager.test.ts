@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
 import { gzipSync } from 'node:zlib'
+import { Registry } from '@sluice/telemetry'
 import { isStaleNaN, SCRAPE_ACCEPT_HEADER } from '@sluice/wire'
 import {
+  HANDOVER_SLACK_MS,
+  type HandoverResult,
   type ParseScrapeInput,
   parseScrapeBody,
   type ScrapeConfig,
   type ScrapedSeries,
   ScrapeManager,
   type Target,
+  targetKey,
 } from '../src/index.ts'
 import {
   asRecord,
@@ -266,23 +270,41 @@ describe('ScrapeManager', () => {
     assert.equal(sampleValue(batches[count]!, 'up'), 1)
   })
 
-  test('a target gained by a reshard waits out handoverGraceMs before its first scrape; discovered targets do not wait', async () => {
+  test('a target gained by a reshard scrapes no tick before its hand-over wait settles; discovered targets do not wait', async () => {
     let owned = false
+    const registry = new Registry()
+    const calls: { key: string; timeoutMs: number }[] = []
+    const { promise: handedOver, resolve: handOver } = Promise.withResolvers<HandoverResult>()
     const { target, appender, manager, discovered } = await setup(
       text('a 1\n'),
       {},
-      { isOwned: () => owned, handoverGraceMs: 400 },
+      {
+        isOwned: () => owned,
+        registry,
+        handover: (key, timeoutMs) => {
+          calls.push({ key, timeoutMs })
+          return handedOver
+        },
+      },
     )
     manager.setTargets([discovered])
     owned = true
-    const gainedAt = Date.now()
     manager.reshard()
+    assert.deepEqual(calls, [{ key: targetKey(discovered), timeoutMs: 100 + HANDOVER_SLACK_MS }])
+    await sleep(400)
+    assert.equal(target.requests.length, 0, 'no scrape while the previous owner has not let go')
+    const releasedAt = Date.now()
+    handOver('claimed')
     const [batch] = await appender.waitFor(1, 3000)
-    assert.equal(target.requests.length, 1)
     const first = find(batch!, 'up')[0]!.samples[0]!.timestampMs
-    assert.ok(first - gainedAt >= 400, `first scrape ${first - gainedAt} ms after the gain`)
+    assert.ok(first >= releasedAt - 5, `first scrape ${first - releasedAt} ms after the release`)
+    const metric = await registry.getSingleMetric('sluice_scrape_handover_waits_total')!.get()
+    assert.deepEqual(
+      metric.values.map((v) => [v.labels.result, v.value]),
+      [['claimed', 1]],
+    )
 
-    // A target that discovery adds (not a move between nodes) starts on its next tick.
+    // A target that discovery adds (not a move between nodes) starts on its next tick, unasked.
     const other = await startTarget(text('b 1\n'))
     targets.push(other)
     const addedAt = Date.now()
@@ -294,6 +316,60 @@ describe('ScrapeManager', () => {
       Date.now() - addedAt < 300,
       `a discovered target was first scraped ${Date.now() - addedAt} ms after it appeared`,
     )
+    assert.equal(calls.length, 1, 'only the gained target waited')
+  })
+
+  test('a target lost again while its hand-over wait is pending aborts the wait and is never scraped', async () => {
+    let owned = false
+    let signal: AbortSignal | undefined
+    const { target, manager, discovered } = await setup(
+      text('a 1\n'),
+      {},
+      {
+        isOwned: () => owned,
+        // Settles only on abort, like a previous owner that never claims.
+        handover: (_key, _timeoutMs, s) => {
+          signal = s
+          return new Promise((resolve) => s.addEventListener('abort', () => resolve('aborted')))
+        },
+      },
+    )
+    manager.setTargets([discovered])
+    owned = true
+    manager.reshard()
+    assert.equal(signal?.aborted, false)
+    owned = false
+    manager.reshard()
+    assert.equal(signal.aborted, true, 'the retire aborted the wait at once')
+    await sleep(300)
+    assert.equal(target.requests.length, 0)
+    assert.deepEqual(manager.targetsStatus(), [])
+  })
+
+  test('reshard() stops a lost target before it returns: a scrape in flight appends nothing and no other starts', async () => {
+    let owned = true
+    let release: (() => void) | undefined
+    const { target, appender, manager, discovered } = await setup(
+      (_req, res) => {
+        // Answers only when the test says so: the scrape is in flight during the reshard.
+        release = () => {
+          res.setHeader('content-type', 'text/plain')
+          res.end('a 1\n')
+        }
+      },
+      { scrape_interval_ms: 1000, scrape_timeout_ms: 1000 },
+      { isOwned: () => owned },
+    )
+    manager.setTargets([discovered])
+    const deadline = Date.now() + 2000
+    while (target.requests.length === 0 && Date.now() < deadline) await sleep(5)
+    assert.equal(target.requests.length, 1)
+    owned = false
+    manager.reshard()
+    release?.()
+    await sleep(400)
+    assert.equal(appender.batches.length, 0, 'the abandoned scrape appended nothing')
+    assert.equal(target.requests.length, 1, 'no scrape after the reshard')
   })
 
   test('never overlaps scrapes of one target when a scrape outlasts the interval', async () => {
