@@ -1,5 +1,3 @@
-import type { Label } from '@sluice/contracts'
-
 /**
  * Byte-level helpers for the `labels = 1` fields of a TimeSeries, so that a series whose relabel
  * result is known can be re-emitted without decoding or encoding a single string.
@@ -51,57 +49,4 @@ function skipLen(buf: Uint8Array, pos: number): number {
     mul *= 128
   } while (b >= 0x80)
   return pos + len
-}
-
-const encoder = new TextEncoder()
-
-/** Encodes `labels` as the `labels = 1` fields of a TimeSeries (empty strings omitted, as proto3 does). */
-export function encodeLabelFields(labels: readonly Label[]): Uint8Array {
-  const parts: Uint8Array[] = []
-  let size = 0
-  for (const l of labels) {
-    const name = encoder.encode(l.name)
-    const value = encoder.encode(l.value)
-    parts.push(name, value)
-    const body = fieldSize(name.length) + fieldSize(value.length)
-    size += 1 + varintSize(body) + body
-  }
-  const out = new Uint8Array(size)
-  let pos = 0
-  for (let i = 0; i < parts.length; i += 2) {
-    const name = parts[i]!
-    const value = parts[i + 1]!
-    out[pos++] = 0x0a
-    pos = writeVarint(out, pos, fieldSize(name.length) + fieldSize(value.length))
-    pos = writeString(out, pos, 0x0a, name)
-    pos = writeString(out, pos, 0x12, value)
-  }
-  return out
-}
-
-function fieldSize(len: number): number {
-  return len === 0 ? 0 : 1 + varintSize(len) + len
-}
-
-function writeString(out: Uint8Array, pos: number, tag: number, bytes: Uint8Array): number {
-  if (bytes.length === 0) return pos
-  out[pos++] = tag
-  pos = writeVarint(out, pos, bytes.length)
-  out.set(bytes, pos)
-  return pos + bytes.length
-}
-
-/** Bytes of `v` (0 <= v < 2^32) as a varint. */
-export function varintSize(v: number): number {
-  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5
-}
-
-/** Writes `v` (0 <= v < 2^32) as a varint; returns the position after it. */
-export function writeVarint(out: Uint8Array, pos: number, v: number): number {
-  while (v >= 0x80) {
-    out[pos++] = (v & 0x7f) | 0x80
-    v >>>= 7
-  }
-  out[pos++] = v
-  return pos
 }

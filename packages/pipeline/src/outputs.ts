@@ -1,5 +1,4 @@
-import { snappyEncode } from '@sluice/wire'
-import { varintSize, writeVarint } from './label-fields.ts'
+import { snappyEncode, varint32Size, writeVarint32 } from '@sluice/wire'
 
 /** Segment kinds of an {@link OutputBatch}. */
 const RANGE = 0
@@ -93,7 +92,7 @@ export class OutputBatch {
       else if (kind === BYTES) size += extras[ops[k + 3]!]!.length
       else {
         const body = extras[ops[k + 3]!]!.length + span
-        size += 1 + varintSize(body) + body
+        size += 1 + varint32Size(body) + body
       }
     }
     return size
@@ -124,7 +123,7 @@ export class OutputBatch {
         const extra = extras[ops[k + 3]!]!
         if (kind === RELABELLED) {
           out[pos++] = 0x0a
-          pos = writeVarint(out, pos, extra.length + end - start)
+          pos = writeVarint32(out, pos, extra.length + end - start)
         }
         pos = copy(extra, 0, extra.length, out, pos)
         if (kind === RELABELLED) pos = copy(buf, start, end, out, pos)

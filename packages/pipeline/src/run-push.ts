@@ -1,5 +1,6 @@
 import type { Label } from '@sluice/contracts'
 import {
+  encodeLabelFields,
   hashLabels,
   LimitError,
   readSeriesLabels,
@@ -11,7 +12,7 @@ import {
   v2ToV1,
 } from '@sluice/wire'
 import { encodeForwardBody, ForwardPart } from './forward-body.ts'
-import { encodeLabelFields, labelRegion, labelsStart } from './label-fields.ts'
+import { labelRegion, labelsStart } from './label-fields.ts'
 import { sameLabels, withExternalLabels } from './labels.ts'
 import { BatchCompressor, Destination, type OutputBatch } from './outputs.ts'
 import { type OwnerLookup, OwnershipCache } from './ownership-cache.ts'

@@ -17,6 +17,16 @@ export {
   type LokiStream,
 } from './loki.ts'
 export {
+  encodeLabelFields,
+  int64Size,
+  labelsSize,
+  varint32Size,
+  writeDouble,
+  writeInt64,
+  writeLabels,
+  writeVarint32,
+} from './protowrite.ts'
+export {
   type BucketSpan,
   decodeWriteRequest,
   type Exemplar,

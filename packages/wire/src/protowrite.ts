@@ -120,3 +120,14 @@ export function writeLabels(
   }
   return pos
 }
+
+/**
+ * The `labels = 1` fields of a TimeSeries for `labels`, tags and lengths included: the bytes a series
+ * repeats in every request, which callers keep per series to skip encoding its strings again.
+ */
+export function encodeLabelFields(labels: readonly Label[]): Uint8Array {
+  const sizes: number[] = []
+  const out = new Uint8Array(labelsSize(labels, sizes))
+  writeLabels(out, 0, labels, sizes, 0)
+  return out
+}
