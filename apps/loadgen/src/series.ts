@@ -1,3 +1,4 @@
+import { sortLabels } from '@sluice/contracts'
 import { encodeSeries, type SeriesRecord, snappyEncode } from '@sluice/wire'
 
 /** Metric names cycled through, as `/work/shared/bench/gen-payload.mjs` does. */
@@ -21,7 +22,7 @@ export function benchSeries(i: number, labels: number, timestampMs: number): Ser
     { name: 'job', value: 'node' },
   ]
   for (let l = 3; l < labels; l++) set.push({ name: `label_${l}`, value: `value_${(i + l) % 97}_${i}` })
-  set.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  sortLabels(set)
   return { labels: set, samples: [{ value: i * 1.5, timestampMs }] }
 }
 

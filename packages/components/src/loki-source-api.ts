@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { gunzipSync, inflateSync } from 'node:zlib'
 import { Capsule, type Schema } from '@sluice/config'
-import { type Label, SluiceError } from '@sluice/contracts'
+import { compareLabels, type Label, SluiceError } from '@sluice/contracts'
 import { receiveTimeNs } from '@sluice/loki'
 import { compileRules, type Relabeler, type RelabelRule } from '@sluice/relabel'
 import type { Component, ComponentContext, ComponentDefinition } from '@sluice/runtime'
@@ -118,10 +118,6 @@ export function decodePushBody(
   return decodeLokiPush(snappyDecode(raw, limit)).streams
 }
 
-function byName(a: Label, b: Label): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
-}
-
 function rulesOfCapsule(component: string, value: unknown): Relabeler | undefined {
   if (value === undefined || value === null) return undefined
   if (!(value instanceof Capsule) || value.typeName !== RULES_TYPE) {
@@ -147,7 +143,7 @@ class Settings {
     this.receivers = logsReceivers(id, args.forward_to)
     this.labels = Object.entries(args.labels ?? {})
       .map(([name, value]) => ({ name, value }))
-      .sort(byName)
+      .sort(compareLabels)
     this.relabel = rulesOfCapsule(id, args.relabel_rules)
     this.useIncomingTimestamp = args.use_incoming_timestamp === true
     this.maxBytes = args.max_send_message_size ?? 100 * 1024 * 1024
@@ -290,7 +286,7 @@ class LokiSourceApi implements Component<Args> {
         labels = [
           ...labels.filter((l) => !settings.labels.some((c) => c.name === l.name)),
           ...settings.labels,
-        ].sort(byName)
+        ].sort(compareLabels)
       }
       if (settings.relabel) {
         const relabelled = settings.relabel.process(labels)

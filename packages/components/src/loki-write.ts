@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import type { Schema } from '@sluice/config'
-import type { Label } from '@sluice/contracts'
+import { compareLabels, type Label, sortLabels } from '@sluice/contracts'
 import { DEFAULT_ENDPOINT, type LokiEndpointOptions, LokiSender, recordsByShard } from '@sluice/loki'
 import type { Component, ComponentContext, ComponentDefinition } from '@sluice/runtime'
 import type { Counter } from '@sluice/telemetry'
@@ -95,7 +95,7 @@ function withExternal(labels: readonly Label[], external: readonly Label[]): Lab
   if (external.length === 0) return labels as Label[]
   const merged = [...labels]
   for (const e of external) if (!labels.some((l) => l.name === e.name)) merged.push(e)
-  return merged.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  return sortLabels(merged)
 }
 
 /** The sender options of one decoded endpoint block. */
@@ -175,7 +175,7 @@ class LokiWrite implements Component<Args>, LogsReceiver {
   async open(args: Args): Promise<void> {
     this.#external = Object.entries(args.external_labels ?? {})
       .map(([name, value]) => ({ name, value }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .sort(compareLabels)
     const endpoints: Endpoint[] = []
     try {
       for (const [i, e] of (args.endpoint ?? []).entries())

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import type { Schema } from '@sluice/config'
-import type { Label } from '@sluice/contracts'
+import { compareLabels, type Label } from '@sluice/contracts'
 import type { StagePlan } from '@sluice/pipeline'
 import type { RelabelRule } from '@sluice/relabel'
 import {
@@ -126,7 +126,7 @@ export function shardCount(queue: QueueConfig): number {
 function externalLabelsOf(map: Record<string, string> | undefined): Label[] {
   return Object.entries(map ?? {})
     .map(([name, value]) => ({ name, value }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .sort(compareLabels)
 }
 
 class Endpoint {

@@ -1,5 +1,4 @@
-import type { Label } from '@sluice/contracts'
-import { SluiceError } from '@sluice/contracts'
+import { type Label, SluiceError, sortLabels } from '@sluice/contracts'
 import type { Target } from '@sluice/scrape'
 
 /** Alloy's target lists are lists of string maps; Sluice's scrape engine takes sorted label sets. */
@@ -22,7 +21,7 @@ export function targetsFromValue(component: string, value: unknown): Target[] {
         })
       labels.push({ name, value: v })
     }
-    labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    sortLabels(labels)
     return { labels }
   })
 }

@@ -1,2 +1,2 @@
 export { isSluiceError, SluiceError } from './errors.ts'
-export type { Label } from './labels.ts'
+export { compareLabelNames, compareLabels, type Label, sortLabels } from './labels.ts'

@@ -1,6 +1,6 @@
 import { glob } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Label } from '@sluice/contracts'
+import { compareLabels, type Label } from '@sluice/contracts'
 import { type Logger, nullLogger } from '@sluice/telemetry'
 import { Positions } from './positions.ts'
 import { type DeliverStream, FileTailer, type TailerOptions } from './tailer.ts'
@@ -26,10 +26,6 @@ export interface FileTargetsOptions extends Partial<TailerOptions> {
 }
 
 const GLOB_CHARS = /[*?[{]/
-
-function byName(a: Label, b: Label): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
-}
 
 /**
  * Keeps one {@link FileTailer} per file the targets name: globs are expanded at start and every
@@ -94,7 +90,7 @@ export class FileTargets {
         wanted.set(
           path,
           [...target.labels.filter((l) => l.name !== 'filename'), { name: 'filename', value: path }].sort(
-            byName,
+            compareLabels,
           ),
         )
       }

@@ -1,4 +1,4 @@
-import type { Label } from '@sluice/contracts'
+import { type Label, sortLabels } from '@sluice/contracts'
 
 /** True when both label sets hold the same labels in the same order. */
 export function sameLabels(a: readonly Label[], b: readonly Label[]): boolean {
@@ -34,6 +34,6 @@ export function withExternalLabels(labels: Label[], external: readonly Label[]):
   }
   if (out === null) return labels
   // Label names are ASCII in practice, where UTF-16 order equals the byte order Prometheus sorts by.
-  out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  sortLabels(out)
   return out
 }

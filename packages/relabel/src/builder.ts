@@ -1,5 +1,5 @@
 import type { Label } from '@sluice/contracts'
-import { compareLabelNames, sortLabels } from './names.ts'
+import { compareLabelNames, sortLabels } from '@sluice/contracts'
 
 /**
  * A label set under modification, with the semantics of Prometheus's `labels.Builder`: the base set is

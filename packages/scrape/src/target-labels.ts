@@ -1,13 +1,9 @@
-import type { Label } from '@sluice/contracts'
+import { compareLabels, type Label } from '@sluice/contracts'
 import type { ScrapeConfig, Target } from './config.ts'
 import { formatDurationMs, parseDurationMs } from './duration.ts'
 
 const META_PREFIX = '__meta_'
 const PARAM_PREFIX = '__param_'
-
-function byName(a: Label, b: Label): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
-}
 
 /**
  * The identity of a discovered target: its labels that do not start with `__meta_`, sorted by name.
@@ -15,7 +11,7 @@ function byName(a: Label, b: Label): number {
  * the same key. The key is JSON, so no label value can make two different sets collide.
  */
 export function targetKey(target: Target): string {
-  const kept = target.labels.filter((l) => !l.name.startsWith(META_PREFIX)).sort(byName)
+  const kept = target.labels.filter((l) => !l.name.startsWith(META_PREFIX)).sort(compareLabels)
   const flat: string[] = []
   for (const l of kept) flat.push(l.name, l.value)
   return JSON.stringify(flat)
@@ -89,7 +85,7 @@ export function resolveTarget(target: Target, config: ScrapeConfig): ResolvedTar
 
   const labels: Label[] = []
   for (const [name, value] of set) if (!name.startsWith('__')) labels.push({ name, value })
-  labels.sort(byName)
+  labels.sort(compareLabels)
   return { url, intervalMs, timeoutMs, labels }
 }
 

@@ -1,4 +1,4 @@
-import type { Label } from '@sluice/contracts'
+import { type Label, sortLabels } from '@sluice/contracts'
 import { DecodeError } from './errors.ts'
 
 /**
@@ -137,7 +137,7 @@ export function parseLabelSet(text: string): Label[] {
   }
   c.skipSpace()
   if (c.i !== c.s.length) c.fail('trailing characters')
-  labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  sortLabels(labels)
   for (let i = 1; i < labels.length; i++) {
     if (labels[i]!.name === labels[i - 1]!.name) c.fail(`duplicate label ${labels[i]!.name}`)
   }

@@ -1,4 +1,4 @@
-import type { Label } from '@sluice/contracts'
+import { type Label, sortLabels } from '@sluice/contracts'
 import { DecodeError } from './errors.ts'
 import { formatLabelSet, parseLabelSet } from './labelset.ts'
 import { decodeWith, encodeWith, PushRequestType } from './schemas.ts'
@@ -114,7 +114,7 @@ export function decodeLokiJson(body: string | Uint8Array): LokiPushRequest {
       const { stream, values } = (s ?? {}) as { stream?: unknown; values?: unknown }
       if (!isStringRecord(stream)) throw new DecodeError(`streams[${i}].stream is not an object of strings`)
       if (!Array.isArray(values)) throw new DecodeError(`streams[${i}].values is not an array`)
-      const labels = toLabels(stream).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      const labels = sortLabels(toLabels(stream))
       return { labels, entries: values.map((v: unknown, j) => jsonEntry(v, `streams[${i}].values[${j}]`)) }
     }),
   }

@@ -1,5 +1,5 @@
 import { lookup, resolveMx, resolveSrv } from 'node:dns/promises'
-import type { Label } from '@sluice/contracts'
+import { type Label, sortLabels } from '@sluice/contracts'
 import { type Logger, nullLogger } from '@sluice/telemetry'
 import type { Target } from '../config.ts'
 
@@ -144,7 +144,7 @@ function target(name: string, address: string, extra: Label[]): Target {
     { name: '__meta_dns_name', value: name },
     ...extra,
   ]
-  labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  sortLabels(labels)
   return { labels }
 }
 

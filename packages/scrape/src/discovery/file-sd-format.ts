@@ -1,4 +1,4 @@
-import type { Label } from '@sluice/contracts'
+import { type Label, sortLabels } from '@sluice/contracts'
 import { parse as parseYaml } from 'yaml'
 import type { Target } from '../config.ts'
 import { FileSdFormatError } from '../errors.ts'
@@ -46,7 +46,7 @@ export function parseFileSd(text: string, path: string): Target[] {
       if (typeof address !== 'string') throw new FileSdFormatError(path, 'each target must be a string')
       const labelsOf = common.filter((l) => l.name !== '__address__' && l.name !== '__meta_filepath')
       labelsOf.push({ name: '__address__', value: address }, { name: '__meta_filepath', value: path })
-      labelsOf.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      sortLabels(labelsOf)
       out.push({ labels: labelsOf })
     }
   }
