@@ -228,16 +228,10 @@ class LokiWrite implements Component<Args>, LogsReceiver {
     this.#endpoints = []
     this.#ctx.services.logSinks.delete(this.id)
     if (this.#ctx.services.lifecycle.draining)
-      await Promise.all(endpoints.map((e) => drain(e.wal, e.drainTimeoutMs)))
+      await Promise.all(endpoints.map((e) => e.wal.waitUntilEmpty(e.drainTimeoutMs)))
     await Promise.all(endpoints.map((e) => e.sender.stop({ drainTimeoutMs: 5000 })))
     await Promise.all(endpoints.map((e) => e.wal.close()))
   }
-}
-
-/** Waits until the WAL is empty (the sender acknowledged everything) or the timeout passes. */
-async function drain(wal: Wal, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (wal.stats().records > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
 }
 
 export const lokiWrite: ComponentDefinition<Args, NodeServices> = {

@@ -245,7 +245,7 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
     this.#endpoints = []
     for (const e of endpoints) this.#ctx.services.sinks.delete(e.sinkId)
     if (this.#ctx.services.lifecycle.draining)
-      await Promise.all(endpoints.map((e) => drain(e.wal, DRAIN_TIMEOUT_MS)))
+      await Promise.all(endpoints.map((e) => e.wal.waitUntilEmpty(DRAIN_TIMEOUT_MS)))
     await Promise.all(endpoints.map((e) => e.sender.stop({ drainTimeoutMs: 5000 })))
     await Promise.all(endpoints.map((e) => e.wal.close()))
   }
@@ -253,12 +253,6 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
 
 /** How long a shutting-down node waits for its queues to deliver what its WAL holds. */
 const DRAIN_TIMEOUT_MS = 30_000
-
-/** Waits until the WAL is empty (the sender acknowledged everything) or the timeout passes. */
-async function drain(wal: Wal, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (wal.stats().records > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-}
 
 export const prometheusRemoteWrite: ComponentDefinition<Args, NodeServices> = {
   name: 'prometheus.remote_write',

@@ -375,6 +375,19 @@ export class Wal {
     await this.#groups.idle()
   }
 
+  /**
+   * Resolves true once the WAL holds no record (its reader acknowledged everything), or false when
+   * `timeoutMs` passes first; a node that shuts down uses it to let its queues deliver.
+   */
+  async waitUntilEmpty(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs
+    while (this.stats().records > 0) {
+      if (Date.now() >= deadline) return false
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    return true
+  }
+
   /** Current accounting, from memory. */
   stats(): WalStats {
     const perShard: WalShardStats[] = []

@@ -224,3 +224,16 @@ test('misuse is rejected with typed errors', async (t) => {
     (err) => isSluiceError(err, 'SLUICE_ERR_WAL_CLOSED') && err.status === 503,
   )
 })
+
+test('waitUntilEmpty resolves true once every record is acknowledged, false at its timeout', async (t) => {
+  const wal = await Wal.open({ path: await tempDir(t), shards: 1 })
+  t.after(() => wal.close())
+  assert.equal(await wal.waitUntilEmpty(0), true, 'an empty WAL is empty at once')
+  await wal.append(0, [tagged('a'), tagged('b')])
+  const started = Date.now()
+  assert.equal(await wal.waitUntilEmpty(120), false)
+  assert.ok(Date.now() - started >= 100)
+  const records = await readAll(wal, 0)
+  setTimeout(() => void wal.ack(0, records[1]!.seq), 60)
+  assert.equal(await wal.waitUntilEmpty(5000), true)
+})
