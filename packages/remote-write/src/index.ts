@@ -7,5 +7,6 @@ export {
   type TlsOptions,
 } from './config.ts'
 export { RemoteWriteOptionsError, RemoteWriteStateError } from './errors.ts'
+export { EndpointHeaders, type HeaderOptions, type HeaderProtocol } from './headers.ts'
 export { parseRetryAfter } from './retry-after.ts'
 export { RemoteWriteSender, WAL_FORMAT } from './sender.ts'
