@@ -30,6 +30,7 @@ Flags of run (Alloy's names and defaults):
   --cluster.wait-timeout=DURATION             stop waiting for the size after this (0: forever)
   --cluster.rejoin-interval=60s               re-dial join addresses this often (0: never)
   --cluster.max-join-peers=5                  dial at most this many join addresses
+  --cluster.crash-hold=30s                    after a crash, deliver nothing until the node is back (0s: off)
 
 Other: --help, --version
 `

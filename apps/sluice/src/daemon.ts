@@ -62,6 +62,7 @@ export class Daemon {
     this.pipeline = new MetricsPipeline({ registry: this.metrics, logger })
     const forwarderOptions: ClusterForwarderOptions = {
       backlog: () => nodeBacklog(this.services),
+      crashHoldMs: flags.cluster.crashHoldMs,
       registry: this.metrics,
       logger,
     }

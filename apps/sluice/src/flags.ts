@@ -18,6 +18,8 @@ export interface RunFlags {
     waitTimeoutMs: number
     rejoinIntervalMs: number
     maxJoinPeers: number
+    /** How long delivery waits for a member that crashed to come back and send its WAL; 0 disables. */
+    crashHoldMs: number
   }
 }
 
@@ -42,6 +44,7 @@ export const RUN_OPTIONS = {
   'cluster.wait-timeout': { type: 'string', default: '0s' },
   'cluster.rejoin-interval': { type: 'string', default: '60s' },
   'cluster.max-join-peers': { type: 'string', default: '5' },
+  'cluster.crash-hold': { type: 'string', default: '30s' },
 } as const
 
 /** Parses a Go-style duration ("1m30s", "500ms", "0") into milliseconds. */
@@ -94,6 +97,7 @@ export function runFlags(values: Record<string, string | boolean | undefined>, c
       waitTimeoutMs: parseDuration('cluster.wait-timeout', s('cluster.wait-timeout')),
       rejoinIntervalMs: parseDuration('cluster.rejoin-interval', s('cluster.rejoin-interval')),
       maxJoinPeers: nonNegativeInt('cluster.max-join-peers', s('cluster.max-join-peers')),
+      crashHoldMs: parseDuration('cluster.crash-hold', s('cluster.crash-hold')),
     },
   }
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { parseDuration } from '@sluice/sluice'
+import { parseDuration, runFlags } from '@sluice/sluice'
 
 const root = new URL('../../..', import.meta.url).pathname
 const bin = join(root, 'apps/sluice/bin/sluice.js')
@@ -62,4 +62,10 @@ test('durations on the command line use Go syntax', () => {
   assert.equal(parseDuration('x', '500ms'), 500)
   assert.equal(parseDuration('x', '0'), 0)
   assert.throws(() => parseDuration('cluster.wait-timeout', '5 minutes'), /invalid duration/)
+})
+
+test('--cluster.crash-hold defaults to 30 s and takes a duration, 0s turning the pause off', () => {
+  assert.equal(runFlags({}, 'x.alloy').cluster.crashHoldMs, 30_000)
+  assert.equal(runFlags({ 'cluster.crash-hold': '0s' }, 'x.alloy').cluster.crashHoldMs, 0)
+  assert.throws(() => runFlags({ 'cluster.crash-hold': 'soon' }, 'x.alloy'), /invalid duration/)
 })

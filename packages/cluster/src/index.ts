@@ -5,7 +5,7 @@ export {
   ClusterStoppedError,
   OwnershipSnapshotError,
 } from './errors.ts'
-export { HandoverGate, type HandoverState } from './handover.ts'
+export { CrashHold, type CrashHoldState, HandoverGate, type HandoverState } from './handover.ts'
 export { type Member, type MemberState, NOT_FLUSHED } from './member.ts'
 export { type Owner, OwnershipTable, type OwnershipTablePlain } from './ownership.ts'
 export { dataPlaneToken, generateSecret, readSecretFile } from './secret.ts'

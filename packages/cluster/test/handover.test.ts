@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { HandoverGate } from '../src/handover.ts'
+import { CrashHold, HandoverGate } from '../src/handover.ts'
 import { type Member, NOT_FLUSHED } from '../src/member.ts'
 import { OwnershipTable } from '../src/ownership.ts'
 
@@ -96,4 +96,70 @@ test('a node waits exactly for the members that lose keys to it (rendezvous move
     ),
     { numRuns: 200 },
   )
+})
+
+/** A member named `name` with peer id `id` (a restarted node keeps its name and gets a new id). */
+function incarnation(name: string, id: string, state: Member['state'] = 'ready'): Member {
+  return { ...member(id), name, state }
+}
+
+function named(...members: Array<[id: string, name: string]>): OwnershipTable {
+  return new OwnershipTable(members.map(([id, name]) => ({ id, name, dataUrl: `http://${id}` })))
+}
+
+test('a member that vanishes without leaving is awaited by name until a new incarnation is ready', () => {
+  const before = named(['a1', 'a'], ['b1', 'b'], ['c1', 'c'])
+  const after = named(['a1', 'a'], ['b1', 'b'])
+  const hold = new CrashHold('a1', MAX_HOLD)
+  const live = [incarnation('a', 'a1'), incarnation('b', 'b1')]
+  assert.deepEqual(hold.adopt(before, after, live, 100), ['c'])
+  assert.deepEqual(hold.awaiting, ['c'])
+  assert.equal(hold.since, 100)
+  // Restarted, it drains its WAL while joining: still held.
+  assert.equal(hold.check([...live, incarnation('c', 'c2', 'joining')], 200), 'holding')
+  assert.equal(hold.check([...live, incarnation('c', 'c2', 'ready')], 300), 'recovered')
+  assert.equal(hold.check(live, 400), 'open')
+})
+
+test('a member that drops out of the ready set as leaving is not a crash', () => {
+  const before = named(['a1', 'a'], ['b1', 'b'])
+  const after = named(['a1', 'a'])
+  const hold = new CrashHold('a1', MAX_HOLD)
+  assert.deepEqual(
+    hold.adopt(before, after, [incarnation('a', 'a1'), incarnation('b', 'b1', 'leaving')], 0),
+    [],
+  )
+  assert.equal(hold.check([incarnation('a', 'a1')], 1), 'open')
+})
+
+test('a crash hold ends at its bound when the member never comes back', () => {
+  const before = named(['a1', 'a'], ['b1', 'b'])
+  const after = named(['a1', 'a'])
+  const hold = new CrashHold('a1', MAX_HOLD)
+  hold.adopt(before, after, [incarnation('a', 'a1')], 1000)
+  assert.equal(hold.check([incarnation('a', 'a1')], 1000 + MAX_HOLD - 1), 'holding')
+  assert.equal(hold.check([incarnation('a', 'a1')], 1000 + MAX_HOLD), 'timed_out')
+  assert.deepEqual(hold.awaiting, [])
+  assert.equal(hold.check([incarnation('a', 'a1')], 1000 + MAX_HOLD + 1), 'open')
+})
+
+test('a partitioned member that comes back with the same id ends the hold; a second crash keeps the first start', () => {
+  const abc = named(['a1', 'a'], ['b1', 'b'], ['c1', 'c'])
+  const ab = named(['a1', 'a'], ['b1', 'b'])
+  const a = named(['a1', 'a'])
+  const hold = new CrashHold('a1', MAX_HOLD)
+  hold.adopt(abc, ab, [incarnation('a', 'a1'), incarnation('b', 'b1')], 10)
+  hold.adopt(ab, a, [incarnation('a', 'a1')], 20)
+  assert.deepEqual(hold.awaiting, ['b', 'c'])
+  assert.equal(hold.since, 10, 'the bound counts from the first crash')
+  assert.equal(hold.check([incarnation('a', 'a1'), incarnation('c', 'c1')], 30), 'holding')
+  assert.deepEqual(hold.awaiting, ['b'])
+  assert.equal(hold.check([incarnation('a', 'a1'), incarnation('b', 'b1')], 40), 'recovered')
+})
+
+test('no crash hold for a node that owns nothing after the change, nor when disabled', () => {
+  const before = named(['a1', 'a'], ['b1', 'b'])
+  const after = named(['b1', 'b'])
+  assert.deepEqual(new CrashHold('j1', MAX_HOLD).adopt(before, after, [incarnation('b', 'b1')], 0), [])
+  assert.deepEqual(new CrashHold('b1', 0).adopt(before, after, [incarnation('b', 'b1')], 0), [])
 })

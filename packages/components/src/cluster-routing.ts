@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   type Cluster,
+  CrashHold,
   HandoverGate,
   NOT_FLUSHED,
   OwnershipTable,
   type OwnershipTablePlain,
 } from '@sluice/cluster'
-import { SluiceError } from '@sluice/contracts'
+import { type DeliveryHold, SluiceError } from '@sluice/contracts'
 import type { PushOwnership } from '@sluice/pipeline'
 import { Counter, Gauge, Histogram, type Logger, nullLogger, type Registry } from '@sluice/telemetry'
 import { Agent, request } from 'undici'
@@ -26,6 +27,8 @@ export const LOGS_FORWARD_PATH = '/-/cluster/loki'
 export const OWNERSHIP_VERSION_HEADER = 'x-sluice-ownership-version'
 /** Default bound of a hand-over hold: past it, writes go through even if an old owner has not flushed. */
 export const DEFAULT_MAX_HOLD_MS = 30_000
+/** Default bound of a crash hold: past it, delivery goes on although a crashed member has not come back. */
+export const DEFAULT_CRASH_HOLD_MS = 30_000
 
 /** How often the WAL backlog is looked at while a flush claim is pending, and a hold re-checked. */
 const POLL_MS = 20
@@ -73,6 +76,8 @@ export interface ClusterForwarderOptions {
   backlog: () => WalBacklog
   /** Bound of a hand-over hold; default {@link DEFAULT_MAX_HOLD_MS}. */
   maxHoldMs?: number
+  /** Bound of a crash hold (see `CrashHold` in `@sluice/cluster`); default {@link DEFAULT_CRASH_HOLD_MS}, 0 disables. */
+  crashHoldMs?: number
   registry: Registry
   logger?: Logger
 }
@@ -98,6 +103,9 @@ class HandoverMetrics {
   readonly holdSeconds: Histogram
   readonly holding: Gauge
   readonly flushSeconds: Histogram
+  readonly crashHolds: Counter<'result'>
+  readonly crashHoldSeconds: Histogram
+  readonly deliveryHeld: Gauge
 
   constructor(registry: Registry) {
     const registers = [registry]
@@ -131,6 +139,23 @@ class HandoverMetrics {
       buckets,
       registers,
     })
+    this.crashHolds = new Counter({
+      name: 'sluice_cluster_crash_holds_total',
+      help: 'Times delivery was paused for members that vanished without leaving, by how the pause ended: recovered (they came back and sent their WALs) or timed_out.',
+      labelNames: ['result'],
+      registers,
+    })
+    this.crashHoldSeconds = new Histogram({
+      name: 'sluice_cluster_crash_hold_seconds',
+      help: 'How long delivery was paused for members that vanished without leaving.',
+      buckets,
+      registers,
+    })
+    this.deliveryHeld = new Gauge({
+      name: 'sluice_cluster_delivery_held',
+      help: '1 while this node sends nothing to backends because a crashed member is awaited, 0 otherwise.',
+      registers,
+    })
   }
 }
 
@@ -141,7 +166,9 @@ class HandoverMetrics {
  *
  * - **giving**: after each new table, wait for the writes admitted under older tables, then until
  *   the WALs hold nothing written before that moment, and claim the version as flushed;
- * - **gaining**: refuse (503) writes until the previous owners of the gained keys claim the version.
+ * - **gaining**: refuse (503) writes until the previous owners of the gained keys claim the version;
+ * - **crashes**: when a member vanishes without leaving, keep accepting writes but pause every sender
+ *   ({@link delivery}) until it is back and has sent its WAL, or the crash hold's bound passes.
  *
  * And on every write to this node's WALs: the push must have been routed by this node's table.
  */
@@ -152,6 +179,7 @@ export class ClusterForwarder implements ClusterRouting {
   readonly #log: Logger
   readonly #agent = new Agent({ keepAliveTimeout: 30_000, connections: 16, pipelining: 1 })
   readonly #gate: HandoverGate
+  readonly #crash: CrashHold
   readonly #admitted = new Set<PendingAdmission>()
   readonly #forwards: Counter
   readonly #metrics: HandoverMetrics
@@ -161,6 +189,9 @@ export class ClusterForwarder implements ClusterRouting {
   #snapshot: PushOwnership | undefined
   #local: LocalOwnership | undefined
   #holdTimer: NodeJS.Timeout | undefined
+  #crashTimer: NodeJS.Timeout | undefined
+  /** Resolved when the current crash hold ends; undefined while delivery is not held. */
+  #crashHeld: PromiseWithResolvers<void> | undefined
   #closed = false
 
   constructor(cluster: Cluster, options: ClusterForwarderOptions) {
@@ -172,6 +203,7 @@ export class ClusterForwarder implements ClusterRouting {
     this.#snapshot = this.#snapshotOf(this.#table)
     this.#local = this.#localOf(this.#table)
     this.#gate = new HandoverGate(cluster.self.id, options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS, this.#table)
+    this.#crash = new CrashHold(cluster.self.id, options.crashHoldMs ?? DEFAULT_CRASH_HOLD_MS)
     this.#forwards = new Counter({
       name: 'sluice_cluster_forwards_total',
       help: 'Pushes forwarded to the owning member, by result.',
@@ -213,6 +245,18 @@ export class ClusterForwarder implements ClusterRouting {
         'holding writes for gained keys until their previous owners flush',
       )
       this.#holdTimer ??= setInterval(() => this.#checkHold(), POLL_MS)
+    }
+    const crashed = this.#crash.adopt(prev, table, this.#cluster.members(), Date.now())
+    if (crashed.length > 0) {
+      this.#log.warn(
+        { crashed, awaiting: this.#crash.awaiting },
+        'members vanished without leaving: delivery paused until they are back and have sent their WALs',
+      )
+      if (this.#crashHeld === undefined) {
+        this.#crashHeld = Promise.withResolvers()
+        this.#metrics.deliveryHeld.set(1)
+      }
+      this.#crashTimer ??= setInterval(() => this.#checkCrash(), POLL_MS)
     }
     // The claim for the previous version no longer says anything about this one.
     this.#cluster.setFlushed(NOT_FLUSHED)
@@ -257,6 +301,46 @@ export class ClusterForwarder implements ClusterRouting {
         'hand-over hold timed out: writes go through although a previous owner has not flushed; out-of-order rejections are possible',
       )
     else this.#log.info({ version: this.#gate.version, seconds }, 'hand-over complete; writes released')
+  }
+
+  #checkCrash(): void {
+    const state = this.#crash.check(this.#cluster.members(), Date.now())
+    if (state === 'holding') return
+    this.#endCrashHold()
+    if (state === 'open') return
+    const seconds = (Date.now() - this.#crash.since) / 1000
+    this.#metrics.crashHoldSeconds.observe(seconds)
+    this.#metrics.crashHolds.inc({ result: state })
+    if (state === 'timed_out')
+      this.#log.warn(
+        { seconds },
+        'crash hold timed out: delivery resumes; what a crashed member still holds will arrive late',
+      )
+    else this.#log.info({ seconds }, 'crashed members are back and have sent their WALs; delivery resumes')
+  }
+
+  #endCrashHold(): void {
+    clearInterval(this.#crashTimer)
+    this.#crashTimer = undefined
+    this.#metrics.deliveryHeld.set(0)
+    this.#crashHeld?.resolve()
+    this.#crashHeld = undefined
+  }
+
+  readonly delivery: DeliveryHold = {
+    wait: (signal) => {
+      const held = this.#crashHeld
+      if (held === undefined) return undefined
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          signal.removeEventListener('abort', done)
+          resolve()
+        }
+        signal.addEventListener('abort', done, { once: true })
+        void held.promise.then(done)
+        if (signal.aborted) done()
+      })
+    },
   }
 
   ownership(): PushOwnership | undefined {
@@ -427,6 +511,7 @@ export class ClusterForwarder implements ClusterRouting {
     this.#closed = true
     clearInterval(this.#holdTimer)
     this.#holdTimer = undefined
+    this.#endCrashHold()
     await this.#agent.close()
   }
 }

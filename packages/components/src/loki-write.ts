@@ -209,6 +209,7 @@ class LokiWrite implements Component<Args>, LogsReceiver {
         registry: this.#ctx.registry,
         logger: this.#ctx.logger,
         wal,
+        hold: this.#ctx.services.cluster?.delivery,
       })
       return new Endpoint(name, wal, sender, e.queue_config?.drain_timeout ?? 15_000)
     } catch (err) {

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import type { Schema } from '@sluice/config'
-import { compareLabels, type Label } from '@sluice/contracts'
+import { compareLabels, type DeliveryHold, type Label } from '@sluice/contracts'
 import type { StagePlan } from '@sluice/pipeline'
 import type { RelabelRule } from '@sluice/relabel'
 import {
@@ -218,7 +218,7 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
       // is refused rather than sent as garbage.
       format: WAL_FORMAT,
     })
-    const options: EndpointOptions & { wal: Wal } = {
+    const options: EndpointOptions & { wal: Wal; hold?: DeliveryHold } = {
       url: e.url,
       name,
       remoteTimeoutMs: e.remote_timeout,
@@ -228,6 +228,7 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
       logger: this.#ctx.logger,
       component: this.id,
       wal,
+      hold: this.#ctx.services.cluster?.delivery,
     }
     Object.assign(options, clientOptions(e))
     const writeRelabel = rulesOf(e.write_relabel_config)

@@ -1,5 +1,5 @@
 import type { OwnershipTable } from '@sluice/cluster/ownership'
-import { SluiceError } from '@sluice/contracts'
+import { type DeliveryHold, SluiceError } from '@sluice/contracts'
 import type { ForwardPart, MetricsPipeline, PushOwnership, PushResult } from '@sluice/pipeline'
 import type { Logger } from '@sluice/telemetry'
 import type { HttpServers } from './http.ts'
@@ -106,6 +106,11 @@ export interface ClusterRouting {
    * or routing closes. Absent in routings without a hand-over.
    */
   waitForPreviousOwner?(key: string, timeoutMs: number, signal?: AbortSignal): Promise<PreviousOwnerWait>
+  /**
+   * The pause every sender of the node honours while a member that crashed is awaited (it may hold
+   * older samples of keys this node took over); absent in routings without one.
+   */
+  readonly delivery?: DeliveryHold
 }
 
 /** How {@link ClusterRouting.waitForPreviousOwner} ended. */

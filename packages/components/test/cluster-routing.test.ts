@@ -24,7 +24,7 @@ after(async () => {
   for (const stop of stops.reverse()) await stop()
 })
 
-async function node(name: string, join: string[], backlog: () => WalBacklog) {
+async function node(name: string, join: string[], backlog: () => WalBacklog, crashHoldMs = 10_000) {
   const cluster = await Cluster.start({
     listenAddr: '127.0.0.1:0',
     joinAddresses: join,
@@ -32,12 +32,13 @@ async function node(name: string, join: string[], backlog: () => WalBacklog) {
     dataUrl: `http://127.0.0.1:1/${name}`,
     ...FAST,
   })
-  const forwarder = new ClusterForwarder(cluster, { backlog, registry: new Registry(), maxHoldMs: 10_000 })
+  const registry = new Registry()
+  const forwarder = new ClusterForwarder(cluster, { backlog, registry, maxHoldMs: 10_000, crashHoldMs })
   stops.push(async () => {
     await forwarder.close()
     await cluster.stop()
   })
-  return { cluster, forwarder }
+  return { cluster, forwarder, registry }
 }
 
 test('a joining owner holds writes until the previous owner has sent what it wrote before the change', async () => {
@@ -93,4 +94,77 @@ test('a joining owner holds writes until the previous owner has sent what it wro
   })
   // A record appended after A's mark does not delay the claim.
   a.forwarder.admit(v2).release()
+})
+
+const EMPTY = (): WalBacklog => ({ records: 0, oldestAppendedAt: undefined })
+
+async function crashHolds(registry: Registry, result: string): Promise<number> {
+  const m = await registry.getSingleMetric('sluice_cluster_crash_holds_total')!.get()
+  return m.values.find((v) => v.labels.result === result)?.value ?? 0
+}
+
+test('a member that crashes pauses delivery, not writes, until a node of its name is ready again', async () => {
+  const a = await node('crash-a', [], EMPTY)
+  a.cluster.markReady()
+  const b1 = await node('crash-b', a.cluster.listenAddresses(), EMPTY)
+  b1.cluster.markReady()
+  await until('a to see b ready', () => a.forwarder.localOwnership()?.table.members.length === 2)
+  assert.equal(a.forwarder.delivery.wait(new AbortController().signal), undefined, 'nothing held yet')
+
+  // A crash: B's connections close without a leaving announcement.
+  await b1.cluster.stop()
+  await until('a to drop b', () => a.forwarder.localOwnership()?.table.members.length === 1)
+  let released = false
+  const held = a.forwarder.delivery.wait(new AbortController().signal)
+  assert.ok(held, 'delivery is held')
+  void held.then(() => {
+    released = true
+  })
+  const v = versionOf(a.forwarder)
+  await until('a to claim its table', () => a.cluster.self.flushed === v)
+  a.forwarder.admit(v).release()
+
+  // A waiter whose sender stops is let go at once.
+  const stopping = new AbortController()
+  const stopped = a.forwarder.delivery.wait(stopping.signal)!
+  stopping.abort()
+  await stopped
+
+  // Restarted (a new peer id, the same name): joining is not enough, ready is.
+  const b2 = await node('crash-b', a.cluster.listenAddresses(), EMPTY)
+  await until('a to see the new b', () => a.cluster.members().length === 2)
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  assert.equal(released, false, 'still held while the new incarnation is joining')
+  b2.cluster.markReady()
+  await until('the hold to end', () => released)
+  assert.equal(a.forwarder.delivery.wait(new AbortController().signal), undefined)
+  assert.equal(await crashHolds(a.registry, 'recovered'), 1)
+})
+
+test('a crash hold ends at its bound when the member does not come back', async () => {
+  const a = await node('bound-a', [], EMPTY, 500)
+  a.cluster.markReady()
+  const b = await node('bound-b', a.cluster.listenAddresses(), EMPTY, 500)
+  b.cluster.markReady()
+  await until('a to see b ready', () => a.forwarder.localOwnership()?.table.members.length === 2)
+  await b.cluster.stop()
+  await until('a to drop b', () => a.forwarder.localOwnership()?.table.members.length === 1)
+  const held = a.forwarder.delivery.wait(new AbortController().signal)
+  assert.ok(held)
+  const started = Date.now()
+  await held
+  assert.ok(Date.now() - started < 2000, 'released at about the bound')
+  assert.equal(await crashHolds(a.registry, 'timed_out'), 1)
+})
+
+test('a member that leaves gracefully causes no crash hold', async () => {
+  const a = await node('leave-a', [], EMPTY)
+  a.cluster.markReady()
+  const b = await node('leave-b', a.cluster.listenAddresses(), EMPTY)
+  b.cluster.markReady()
+  await until('a to see b ready', () => a.forwarder.localOwnership()?.table.members.length === 2)
+  await b.cluster.leave()
+  await until('a to drop b', () => a.forwarder.localOwnership()?.table.members.length === 1)
+  await until('b to be gone', () => a.cluster.members().length === 1)
+  assert.equal(a.forwarder.delivery.wait(new AbortController().signal), undefined)
 })

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isSluiceError } from '@sluice/contracts'
+import { type DeliveryHold, isSluiceError } from '@sluice/contracts'
 import { EndpointClient } from '@sluice/remote-write'
 import { type Logger, nullLogger, Registry } from '@sluice/telemetry'
 import type { Wal, WalRecord } from '@sluice/wal'
@@ -26,6 +26,7 @@ type Delivery = 'sent' | 'dropped' | 'stopped'
  */
 export class LokiSender {
   readonly #wal: Wal
+  readonly #hold: DeliveryHold | undefined
   readonly #options: LokiEndpointOptions
   readonly #client: EndpointClient
   readonly #metrics: LokiSenderMetrics
@@ -35,7 +36,7 @@ export class LokiSender {
   #loops: Promise<void>[] | undefined
   #stopped: Promise<void> | undefined
 
-  constructor(options: LokiEndpointOptions & { wal: Wal }) {
+  constructor(options: LokiEndpointOptions & { wal: Wal; hold?: DeliveryHold }) {
     let url: URL
     try {
       url = new URL(options.url)
@@ -54,6 +55,7 @@ export class LokiSender {
     if (options.minBackoffMs > options.maxBackoffMs)
       throw new LokiOptionsError('min_backoff_period must not exceed max_backoff_period')
     this.#wal = options.wal
+    this.#hold = options.hold
     this.#options = { ...options }
     this.#client = new EndpointClient(
       url,
@@ -129,6 +131,12 @@ export class LokiSender {
           const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(sendAt - Date.now())))
           await this.#wal.waitForData(shard, cursor, AbortSignal.any([stopping, timeout]))
           if (!timeout.aborted) continue
+        }
+        // Held (a cluster waiting for a crashed peer's WAL): what was read stays pending, in order.
+        const held = this.#hold?.wait(stopping)
+        if (held !== undefined) {
+          await held
+          continue
         }
         const batch = takeBatch(pending, batchSizeBytes)
         const delivery = await this.#deliver(batch)

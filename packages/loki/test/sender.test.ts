@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, test } from 'node:test'
+import type { DeliveryHold } from '@sluice/contracts'
+import { ManualHold } from '@sluice/contracts/testing'
 import { Registry } from '@sluice/telemetry'
 import { Wal } from '@sluice/wal'
 import type { LokiStream } from '@sluice/wire'
@@ -56,7 +58,7 @@ describe('LokiSender', () => {
 
   async function start(
     script: number[],
-    overrides: Partial<typeof DEFAULT_ENDPOINT> & { tenantId?: string } = {},
+    overrides: Partial<typeof DEFAULT_ENDPOINT> & { tenantId?: string; hold?: DeliveryHold } = {},
   ): Promise<void> {
     loki = new FakeLoki(script)
     const url = await loki.listen()
@@ -100,6 +102,19 @@ describe('LokiSender', () => {
     // The WAL empties once the sender has counted and acknowledged what Loki accepted.
     await loki.waitFor(() => wal.stats().records === 0)
     assert.equal(await metric(registry, 'sluice_loki_sent_entries_total'), 15)
+  })
+
+  test('a delivery hold keeps batches in the WAL until it lifts', async () => {
+    const hold = new ManualHold()
+    await start([], { hold })
+    await append(wal, [stream('a', ['one', 'two'])])
+    await loki.waitFor(() => hold.waits === 1)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    assert.equal(loki.received.length, 0, 'nothing is sent while held')
+    hold.lift()
+    await loki.waitFor(() => (loki.lines().get('app=a')?.length ?? 0) === 2)
+    assert.deepEqual(loki.lines().get('app=a'), ['one', 'two'])
+    await loki.waitFor(() => wal.stats().records === 0)
   })
 
   test('retries a 500 and delivers the batch once the backend recovers', async () => {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isSluiceError } from '@sluice/contracts'
+import { type DeliveryHold, isSluiceError } from '@sluice/contracts'
 import { type Logger, nullLogger, Registry } from '@sluice/telemetry'
 import type { Wal, WalRecord } from '@sluice/wal'
 import { snappyJoin } from '@sluice/wire'
@@ -41,6 +41,7 @@ export const WAL_FORMAT = 'prometheus-remote-write-1.0+snappy-block'
  */
 export class RemoteWriteSender {
   readonly #wal: Wal
+  readonly #hold: DeliveryHold | undefined
   readonly #queue: QueueConfig
   readonly #client: EndpointClient
   readonly #metrics: RemoteWriteMetrics
@@ -52,7 +53,7 @@ export class RemoteWriteSender {
   #loops: Promise<void>[] | undefined
   #stopped: Promise<void> | undefined
 
-  constructor(options: EndpointOptions & { wal: Wal }) {
+  constructor(options: EndpointOptions & { wal: Wal; hold?: DeliveryHold }) {
     checkQueue(options.queue)
     let url: URL
     try {
@@ -67,6 +68,7 @@ export class RemoteWriteSender {
     if (!(timeoutMs > 0))
       throw new RemoteWriteOptionsError(`remote timeout must be positive, got ${timeoutMs}`)
     this.#wal = options.wal
+    this.#hold = options.hold
     this.#queue = { ...options.queue }
     const headers = new RequestHeaders(options)
     this.#client = new EndpointClient(
@@ -154,6 +156,12 @@ export class RemoteWriteSender {
           }
           await this.#wal.waitForData(shard, cursor, wake)
           if (!deadline.aborted) continue
+        }
+        // Held (a cluster waiting for a crashed peer's WAL): what was read stays pending, in order.
+        const held = this.#hold?.wait(stopping)
+        if (held !== undefined) {
+          await held
+          continue
         }
         const batch = takeBatch(pending, this.#queue.max_samples_per_send)
         const taken = batch.reduce((sum, record) => sum + record.samples, 0)

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import { test } from 'node:test'
-import { isSluiceError } from '@sluice/contracts'
+import { type DeliveryHold, isSluiceError } from '@sluice/contracts'
+import { ManualHold } from '@sluice/contracts/testing'
 import { Registry } from '@sluice/telemetry'
 import { Wal } from '@sluice/wal'
 import { type QueueConfig, RemoteWriteSender } from '../src/index.ts'
@@ -12,7 +13,10 @@ interface Rig {
   wal: Wal
   backend: FakeBackend
   registry: Registry
-  sender: (queue?: Partial<QueueConfig>, extra?: { remoteTimeoutMs?: number }) => RemoteWriteSender
+  sender: (
+    queue?: Partial<QueueConfig>,
+    extra?: { remoteTimeoutMs?: number; hold?: DeliveryHold },
+  ) => RemoteWriteSender
 }
 
 /** A WAL, a fake backend listening on `port` (unless `listen` is false) and a sender factory. */
@@ -284,4 +288,20 @@ test('invalid endpoint and queue options are refused when the sender is built', 
     (err) => isSluiceError(err, 'SLUICE_ERR_REMOTE_WRITE_STATE'),
   )
   await sender.stop()
+})
+
+test('a delivery hold keeps batches in the WAL until it lifts, then sends them in order', async (t) => {
+  const { wal, backend, sender } = await rig(t, 21030, 1)
+  const hold = new ManualHold()
+  await wal.append(0, [record(0, 0), record(0, 1)])
+  sender({}, { hold }).start()
+  await backend.waitFor(() => hold.waits === 1)
+  await wal.append(0, [record(0, 2)])
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  assert.equal(backend.accepted.length, 0, 'nothing is sent while held')
+  assert.equal(wal.stats().records, 3)
+  hold.lift()
+  await backend.waitFor(() => backend.acceptedOf(0).length === 3)
+  assert.deepEqual(backend.acceptedOf(0), [0, 1, 2])
+  await backend.waitFor(() => wal.stats().records === 0)
 })
