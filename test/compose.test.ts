@@ -18,6 +18,7 @@ interface Service {
   ports?: string[]
   deploy?: { replicas?: number }
   depends_on?: string[] | Record<string, unknown>
+  restart?: string
 }
 
 const compose = parse(readFileSync(COMPOSE_FILE, 'utf8')) as { services: Record<string, Service> }
@@ -59,6 +60,15 @@ describe('docker-compose.yml: a Sluice cluster behind round-robin, an agent and 
     // Wildcard listeners: each replica advertises its eth0 address, so no per-node flag is needed.
     assert.match(flags.httpListenAddr, /^0\.0\.0\.0:/)
     assert.match(flags.cluster.listenAddr, /^0\.0\.0\.0:/)
+  })
+
+  test('a crashed sluice container is restarted as itself, within the crash hold the others wait for', () => {
+    // Same container: same hostname (the default node name) and the WAL in its storage path.
+    assert.ok(['always', 'unless-stopped', 'on-failure'].includes(sluice.restart ?? ''), 'a restart policy')
+    const { values, positionals } = parseArgs({ args: command, options: RUN_OPTIONS, allowPositionals: true })
+    const flags = runFlags(values, positionals[1]!)
+    assert.equal(flag(command, 'cluster.node-name'), undefined, 'the node name is the hostname')
+    assert.ok(flags.cluster.crashHoldMs > 0, 'the others hold delivery for it')
   })
 
   test('the config it mounts is deploy/compose/cluster.alloy, the file the process-based cluster tests run', () => {
