@@ -70,40 +70,40 @@ describe('three clustered nodes behind a real nginx round-robin, fed by a Promet
   const cleanup = new Cleanup()
   after(() => cleanup.run())
 
-  test('the backend rejects nothing and holds every sample, with no sticky routing', async () => {
+  test('the backend rejects nothing and holds every sample, with no sticky routing, through a SIGKILL and restart of a node', async () => {
     const backend = await startBackend(cleanup)
     const exporter = await startNodeExporter(cleanup)
     const clusterPorts = [await freePort(), await freePort(), await freePort()]
     const joinAll = `--cluster.join-addresses=${clusterPorts.map((p) => `127.0.0.1:${p}`).join(',')}`
-    const nodes = await allStarted(
-      clusterPorts.map(async (clusterPort, i) => {
-        const httpPort = await freePort()
-        return startSluice(cleanup, CLUSTER_CONFIG, {
-          httpPort,
-          env: clusterEnv('127.0.0.1', httpPort, `${backend.url}/api/v1/write`),
-          args: [
-            '--cluster.enabled',
-            `--cluster.listen-addr=127.0.0.1:${clusterPort}`,
-            `--cluster.node-name=lb-${i}`,
-            joinAll,
-            '--cluster.rejoin-interval=2s',
-          ],
-        })
-      }),
-    )
-    await waitFor(
-      'every node to see three ready owners',
-      async () => {
-        for (const node of nodes) if ((await viewOf(node.url)).ownership.length !== 3) return undefined
-        return true
-      },
-      30_000,
-    )
+    const startNode = (i: number, httpPort: number, dir?: string) =>
+      startSluice(cleanup, CLUSTER_CONFIG, {
+        httpPort,
+        dir,
+        env: clusterEnv('127.0.0.1', httpPort, `${backend.url}/api/v1/write`),
+        args: [
+          '--cluster.enabled',
+          `--cluster.listen-addr=127.0.0.1:${clusterPorts[i]}`,
+          `--cluster.node-name=lb-${i}`,
+          joinAll,
+          '--cluster.rejoin-interval=2s',
+        ],
+      })
+    const nodes = await allStarted(clusterPorts.map(async (_, i) => startNode(i, await freePort())))
+    const threeOwners = () =>
+      waitFor(
+        'every node to see three ready owners',
+        async () => {
+          for (const node of nodes) if ((await viewOf(node.url)).ownership.length !== 3) return undefined
+          return true
+        },
+        30_000,
+      )
+    await threeOwners()
     const lb = await startRoundRobin(
       cleanup,
       nodes.map((n) => `127.0.0.1:${n.httpPort}`),
     )
-    await startAgent(cleanup, [exporter.address], `${lb.url}/api/v1/metrics/write`)
+    const agent = await startAgent(cleanup, [exporter.address], `${lb.url}/api/v1/metrics/write`)
 
     const series = Array.from({ length: 40 }, (_, i) => [
       { name: '__name__', value: 'cluster_lb_sequential' },
@@ -142,6 +142,62 @@ describe('three clustered nodes behind a real nginx round-robin, fed by a Promet
     assert.ok(forwarded > 0, 'series owned by other members were forwarded to them')
     const backendMetrics = await (await fetch(`${backend.url}/metrics`)).text()
     assert.equal(metricSum(backendMetrics, 'prometheus_tsdb_out_of_order_samples_total'), 0)
+
+    // A node is killed while the agent and the sequential sender keep pushing through the balancer,
+    // and comes back from its storage a few seconds later.
+    // The sequential sender is mid-stream, so the victim dies with acknowledged samples unsent in its
+    // WAL (up to the 1 s batch deadline of the config).
+    const sentBefore = sender.sent
+    const during = sender.send(80, 30_000, 50)
+    await waitFor(
+      'the sender to be mid-stream',
+      async () => (sender.sent >= sentBefore + 20 ? true : undefined),
+      10_000,
+    )
+    const killedAt = Date.now()
+    const victim = nodes[1]!
+    await victim.proc.stop('SIGKILL')
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    nodes[1] = await startNode(1, victim.httpPort, victim.dir)
+    await threeOwners()
+    await during
+    const restartedAt = Date.now()
+    await waitFor(
+      `all ${sender.sent} samples of every sequential series at the backend after the kill`,
+      async () => {
+        const r = await query(backend.url, 'count_over_time(cluster_lb_sequential[1h])')
+        return r.length === series.length && r.every((s) => s.value[1] === String(sender.sent))
+          ? true
+          : undefined
+      },
+      30_000,
+    )
+    // The agent scrapes every second: its samples of `up` from before the kill to after the restart
+    // must all be there (a lost batch leaves a gap of two seconds or more).
+    const window = Math.ceil((Date.now() - killedAt) / 1000) + 5
+    const up = await waitFor(
+      "the agent's samples up to after the restart",
+      async () => {
+        const r = await query(backend.url, `up{job="node"}[${window}s]`)
+        const values = (r[0] as { values?: [number, string][] } | undefined)?.values ?? []
+        return values.length > 0 && values.at(-1)![0] * 1000 > restartedAt + 2000 ? values : undefined
+      },
+      30_000,
+    )
+    let worstGap = 0
+    for (let i = 1; i < up.length; i++) worstGap = Math.max(worstGap, up[i]![0] - up[i - 1]![0])
+    console.log(
+      `kill under the agent: ${up.length} scrapes in ${window} s, worst gap ${worstGap.toFixed(2)} s`,
+    )
+    assert.ok(worstGap < 2, `no scrape lost across the kill (worst gap ${worstGap} s)`)
+    for (const node of nodes) {
+      const text = await (await fetch(`${node.url}/metrics`)).text()
+      assert.equal(metricSum(text, 'sluice_remote_write_dropped_samples_total'), 0, 'no batch rejected (4xx)')
+    }
+    const agentMetrics = await (await fetch(`${agent.url}/metrics`)).text()
+    assert.equal(metricSum(agentMetrics, 'prometheus_remote_storage_samples_failed_total'), 0)
+    const after = await (await fetch(`${backend.url}/metrics`)).text()
+    assert.equal(metricSum(after, 'prometheus_tsdb_out_of_order_samples_total'), 0)
   })
 })
 

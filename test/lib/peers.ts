@@ -35,8 +35,15 @@ export async function startNodeExporter(cleanup: Cleanup): Promise<{ address: st
   return { address: `127.0.0.1:${port}` }
 }
 
-/** A real Prometheus in agent mode scraping `targets` every second and remote-writing to `writeUrl`. */
-export async function startAgent(cleanup: Cleanup, targets: string[], writeUrl: string): Promise<Proc> {
+/**
+ * A real Prometheus in agent mode scraping `targets` every second and remote-writing to `writeUrl`;
+ * `url` serves its own metrics.
+ */
+export async function startAgent(
+  cleanup: Cleanup,
+  targets: string[],
+  writeUrl: string,
+): Promise<{ proc: Proc; url: string }> {
   const dir = cleanup.dir(tempDir('agent'))
   const port = await freePort()
   const config = writeFile(
@@ -54,7 +61,7 @@ export async function startAgent(cleanup: Cleanup, targets: string[], writeUrl: 
     ]),
   )
   await waitForHttp(`http://127.0.0.1:${port}/-/ready`, 60_000)
-  return proc
+  return { proc, url: `http://127.0.0.1:${port}` }
 }
 
 /** A Sluice node as a process, the way users run it. */
