@@ -14,8 +14,12 @@
 // With SLUICE_BENCH_PROFILE_DIR=DIR every Sluice process runs with --cpu-prof and writes the V8 CPU
 // profiles of all its threads to DIR/one-node and DIR/cluster-<i> when it is stopped with SIGTERM at
 // the end (summarise with `node apps/loadgen/bin/loadgen.js profile DIR/cluster-0/*.cpuprofile`).
-import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+// Those profiles sample wall time; with SLUICE_BENCH_PERF_DIR=DIR the last round's throughput phase of
+// each setup is recorded on-CPU by `perf record` instead, into DIR/one-node.data and DIR/cluster.data
+// (`perf report -i DIR/cluster.data --comm MainThread`). SLUICE_BENCH_NODE_OPTIONS adds Node options to
+// every Sluice process. Each round prints CPU per 1000 samples by kind of thread (cpuByThread).
+import { execFile, spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { startNginx, startRoundRobin } from '../test/lib/nginx.ts'
@@ -29,6 +33,7 @@ const KIT = resolve(ROOT, process.argv[4] ?? '../shared/bench')
 const SERIES_PER_REQUEST = 2000
 const CONFIG = readFileSync(join(ROOT, 'deploy/compose/cluster.alloy'), 'utf8')
 const PROFILE_DIR = process.env.SLUICE_BENCH_PROFILE_DIR
+const PERF_DIR = process.env.SLUICE_BENCH_PERF_DIR
 
 interface Setup {
   name: string
@@ -44,18 +49,61 @@ interface Result {
   cpuS: number
   samplesPerCpuS: number
   non2xx: number
+  /** CPU seconds by kind of thread (see {@link cpuByThread}). */
+  threads: Map<string, number>
+}
+
+/** user + system CPU seconds of a process or thread, from its `stat` file. */
+function statSeconds(path: string): number {
+  const tick = 100 // CLK_TCK on Linux
+  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ')
+  // After "pid (comm) ", utime and stime are fields 12 and 13 (14 and 15 of the whole line).
+  return (Number(fields[11]) + Number(fields[12])) / tick
 }
 
 /** user + system CPU seconds of processes (all their threads). */
 function cpuSeconds(pids: number[]): number {
-  const tick = 100 // CLK_TCK on Linux
   let sum = 0
-  for (const pid of pids) {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    // After "pid (comm) ", utime and stime are fields 12 and 13 (14 and 15 of the whole line).
-    sum += (Number(fields[11]) + Number(fields[12])) / tick
-  }
+  for (const pid of pids) sum += statSeconds(`/proc/${pid}/stat`)
   return sum
+}
+
+/**
+ * CPU seconds of the processes' threads by kind: the main thread, the pipeline's worker threads, libuv's
+ * thread pool (LevelDB's reads and writes), and the rest (V8's compiler and GC helpers, LevelDB's
+ * compaction). Threads that ended in between are missed, which is why the total is taken separately.
+ */
+function cpuByThread(pids: number[]): Map<string, number> {
+  const sums = new Map<string, number>()
+  for (const pid of pids) {
+    let tids: string[]
+    try {
+      tids = readdirSync(`/proc/${pid}/task`)
+    } catch {
+      continue
+    }
+    for (const tid of tids) {
+      let kind: string
+      let seconds: number
+      try {
+        const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
+        seconds = statSeconds(`/proc/${pid}/task/${tid}/stat`)
+        kind = threadKind(tid === String(pid), comm)
+      } catch {
+        continue
+      }
+      sums.set(kind, (sums.get(kind) ?? 0) + seconds)
+    }
+  }
+  return sums
+}
+
+function threadKind(main: boolean, comm: string): string {
+  if (main) return 'main'
+  if (comm.startsWith('libuv-worker')) return 'libuv'
+  if (comm.startsWith('V8Worker')) return 'v8'
+  if (comm === 'default' || comm.startsWith('piscina') || comm.startsWith('WorkerThread')) return 'workers'
+  return 'other'
 }
 
 async function wrk(url: string, payload: string, args: string[]): Promise<string> {
@@ -66,14 +114,43 @@ async function wrk(url: string, payload: string, args: string[]): Promise<string
   return stdout
 }
 
-async function throughput(setup: Setup, payload: string): Promise<Result> {
+/**
+ * Samples the CPU time of the processes' threads with `perf record` (on-CPU time only, unlike V8's
+ * --cpu-prof, which samples wall time and charges a descheduled thread's wait to the function it was
+ * in). Stopped with SIGINT, which makes perf write its file.
+ */
+function perfRecord(pids: number[], file: string): () => Promise<void> {
+  const perf = spawn(
+    'perf',
+    ['record', '-e', 'cpu-clock', '-F', '499', '-g', '-o', file, '-p', pids.join(',')],
+    { stdio: 'ignore' },
+  )
+  const exited = new Promise<void>((resolve) => perf.once('exit', () => resolve()))
+  return async () => {
+    perf.kill('SIGINT')
+    await exited
+  }
+}
+
+async function throughput(setup: Setup, payload: string, perfFile?: string): Promise<Result> {
+  const stopPerf = perfFile === undefined ? undefined : perfRecord(setup.pids, perfFile)
   const c0 = cpuSeconds(setup.pids)
+  const t0 = cpuByThread(setup.pids)
   const out = await wrk(setup.loadUrl, payload, ['-t2', '-c8', `-d${SECONDS}s`])
+  await stopPerf?.()
   const cpuS = cpuSeconds(setup.pids) - c0
+  const threads = new Map<string, number>()
+  for (const [kind, seconds] of cpuByThread(setup.pids)) threads.set(kind, seconds - (t0.get(kind) ?? 0))
   const reqs = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0)
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0)
   const samples = (reqs - non2xx) * SERIES_PER_REQUEST
-  return { samplesPerS: samples / SECONDS, cpuS, samplesPerCpuS: cpuS > 0 ? samples / cpuS : 0, non2xx }
+  return {
+    samplesPerS: samples / SECONDS,
+    cpuS,
+    samplesPerCpuS: cpuS > 0 ? samples / cpuS : 0,
+    non2xx,
+    threads,
+  }
 }
 
 /** wrk prints latencies as 812.00us, 1.20ms or 2.01s. */
@@ -129,14 +206,20 @@ async function main(): Promise<void> {
       (await fetch(sinkUrl, { method: 'POST' })).status === 204 ? true : undefined,
     )
 
-    const env = (port: number, profileName: string): Record<string, string> => ({
-      SLUICE_REMOTE_WRITE_URL: sinkUrl,
-      SLUICE_INGEST_ADDRESS: '127.0.0.1',
-      SLUICE_INGEST_PORT: String(port),
-      ...(PROFILE_DIR === undefined
-        ? {}
-        : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(PROFILE_DIR, profileName)}` }),
-    })
+    const env = (port: number, profileName: string): Record<string, string> => {
+      const nodeOptions = [process.env.SLUICE_BENCH_NODE_OPTIONS ?? '']
+      if (PROFILE_DIR !== undefined)
+        nodeOptions.push(`--cpu-prof --cpu-prof-dir=${resolve(PROFILE_DIR, profileName)}`)
+      // perf names JIT-compiled JavaScript functions through the /tmp/perf-<pid>.map files this writes.
+      if (PERF_DIR !== undefined) nodeOptions.push('--perf-basic-prof-only-functions')
+      const options = nodeOptions.join(' ').trim()
+      return {
+        SLUICE_REMOTE_WRITE_URL: sinkUrl,
+        SLUICE_INGEST_ADDRESS: '127.0.0.1',
+        SLUICE_INGEST_PORT: String(port),
+        ...(options === '' ? {} : { NODE_OPTIONS: options }),
+      }
+    }
     const path = '/api/v1/metrics/write'
 
     const singlePort = await freePort()
@@ -201,7 +284,11 @@ async function main(): Promise<void> {
     for (const s of setups) results.set(s.name, { rates: [], p50: [], p99: [] })
     for (let round = 1; round <= ROUNDS; round++) {
       for (const s of setups) {
-        const t = await throughput(s, payload)
+        const perfFile =
+          PERF_DIR !== undefined && round === ROUNDS
+            ? join(resolve(PERF_DIR), `${s.name.startsWith('one') ? 'one-node' : 'cluster'}.data`)
+            : undefined
+        const t = await throughput(s, payload, perfFile)
         const l = await latency(s, payload)
         const r = results.get(s.name)!
         r.rates.push(t.samplesPerCpuS)
@@ -211,6 +298,10 @@ async function main(): Promise<void> {
           `round ${round} ${s.name}: samples_per_s=${t.samplesPerS.toFixed(0)} cpu_s=${t.cpuS.toFixed(2)} ` +
             `samples_per_cpu_s=${t.samplesPerCpuS.toFixed(0)} non2xx=${t.non2xx} p50=${l.p50.toFixed(2)}ms p99=${l.p99.toFixed(2)}ms`,
         )
+        // CPU microseconds per thousand samples, by kind of thread: where a difference between the setups lies.
+        const samples = t.samplesPerS * SECONDS
+        const perK = [...t.threads].map(([kind, s]) => `${kind}=${((s * 1e9) / samples).toFixed(0)}`)
+        console.log(`  cpu_us_per_1k_samples: ${perK.join(' ')}`)
       }
     }
     const one = results.get(setups[0]!.name)!

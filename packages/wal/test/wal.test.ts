@@ -237,3 +237,69 @@ test('waitUntilEmpty resolves true once every record is acknowledged, false at i
   setTimeout(() => void wal.ack(0, records[1]!.seq), 60)
   assert.equal(await wal.waitUntilEmpty(5000), true)
 })
+
+test('one abort wakes every reader waiting on its signal, and a reader woken by data before it is not woken twice', async (t) => {
+  const wal = await Wal.open({ path: await tempDir(t), shards: 4 })
+  t.after(() => wal.close())
+  const controller = new AbortController()
+  const woken: number[] = []
+  const waits: Promise<void>[] = []
+  for (let i = 0; i < 40; i++) {
+    const shard = i % 4
+    waits.push(wal.waitForData(shard, 0, controller.signal).then(() => void woken.push(i)))
+  }
+  // Shard 0's readers are woken by data, while the signal still stands.
+  await wal.append(0, [tagged('data')])
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.deepEqual(
+    woken.sort((a, b) => a - b),
+    Array.from({ length: 10 }, (_, k) => k * 4),
+  )
+  controller.abort()
+  await Promise.all(waits)
+  assert.equal(woken.length, 40, 'each wait resolved exactly once')
+  // A signal that already aborted does not make a reader wait.
+  await wal.waitForData(1, 0, controller.signal)
+})
+
+test('size accounting follows appends, acknowledgements and drops, so maxBytes drops exactly the excess', async (t) => {
+  const wal = await Wal.open({ path: await tempDir(t), shards: 2, maxBytes: 10_000 })
+  t.after(() => wal.close())
+  const record = (tag: string) => ({ payload: new Uint8Array(978).fill(tag.charCodeAt(0)), samples: 1 })
+  // 1000 bytes a record (978 + a 22-byte key): ten fit.
+  for (let i = 0; i < 8; i++) await wal.append(i % 2, [record('a')])
+  assert.equal(wal.stats().bytes, 8000)
+  const [first] = await readAll(wal, 0)
+  await wal.ack(0, first!.seq)
+  assert.equal(wal.stats().bytes, 7000)
+  for (let i = 0; i < 3; i++) await wal.append(1, [record('b')])
+  await wal.enforceLimits()
+  assert.equal(wal.stats().bytes, 10_000, 'nothing dropped at the bound')
+  await wal.append(0, [record('c')])
+  await wal.enforceLimits()
+  assert.equal(wal.stats().bytes, 10_000, 'one record over the bound: the oldest one dropped')
+  assert.equal(wal.stats().records, 10)
+})
+
+test('the age limit still drops old records after the oldest ones were acknowledged', async (t) => {
+  const wal = await Wal.open({ path: await tempDir(t), shards: 2, maxAgeMs: 300 })
+  t.after(() => wal.close())
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+  await wal.append(0, [tagged('acked')])
+  const [acked] = await readAll(wal, 0)
+  await wal.ack(0, acked!.seq)
+  await sleep(150)
+  await wal.append(1, [tagged('middle')])
+  await sleep(200)
+  // 350 ms after the acknowledged record, 200 ms after `middle`: nothing held is too old yet.
+  await wal.append(0, [tagged('young')])
+  await wal.enforceLimits()
+  assert.deepEqual(
+    (await readAll(wal, 1)).map((r) => tagOf(r.payload)),
+    ['middle'],
+  )
+  await sleep(150)
+  await wal.append(0, [tagged('late')])
+  await wal.enforceLimits()
+  assert.deepEqual(await readAll(wal, 1), [], '`middle` is now past the limit')
+})
