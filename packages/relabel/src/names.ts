@@ -1,5 +1,3 @@
-import type { Label } from '@sluice/contracts'
-
 /**
  * Which label names relabelling may write. `legacy` is Prometheus's `[a-zA-Z_][a-zA-Z0-9_]*`, what Alloy's
  * `prometheus.relabel` applies at run time; `utf8` is Prometheus 3's scheme: any non-empty UTF-8 string.

@@ -1,6 +1,6 @@
 import { uninitializedBytes } from './bytes.ts'
 import { DecodeError, LimitError } from './errors.ts'
-import { hashFinish, hashHi, hashLabel, hashLo, hashReset } from './hash.ts'
+import { HI, hashFinish, hashLabel, hashOut, hashReset, LO } from './hash.ts'
 import { resolveLimits, type WireLimits } from './limits.ts'
 import {
   allow,
@@ -127,7 +127,7 @@ let seriesSamples = 0
  * Walks the labels of one series: checks structure, limits and UTF-8, and feeds the hash.
  * Proto3 lets a field repeat (last one wins), so name and value are located first and hashed after.
  */
-function walkLabel(buf: Uint8Array, pos: number, end: number, limits: WireLimits): void {
+function walkLabel(buf: Uint8Array, view: DataView, pos: number, end: number, limits: WireLimits): void {
   let nameStart = 0
   let nameEnd = 0
   let valueStart = 0
@@ -172,14 +172,51 @@ function walkLabel(buf: Uint8Array, pos: number, end: number, limits: WireLimits
     throw new LimitError('maxLabelValueBytes', limits.maxLabelValueBytes, valueLen)
   }
   // A byte with bit 7 set means non-ASCII: only then is the full UTF-8 check needed.
-  if ((hashLabel(buf, nameStart, nameEnd, valueStart, valueEnd) & 0x80808080) !== 0) {
-    if (!isValidUtf8(buf, nameStart, nameEnd)) throw new DecodeError('label name is not valid UTF-8')
-    if (!isValidUtf8(buf, valueStart, valueEnd)) throw new DecodeError('label value is not valid UTF-8')
+  if ((hashLabel(buf, view, nameStart, nameEnd, valueStart, valueEnd) & 0x80808080) !== 0) {
+    checkUtf8(buf, nameStart, nameEnd, valueStart, valueEnd)
   }
 }
 
-/** Walks one TimeSeries message `buf[pos, end)`; leaves the hash in hashHi/hashLo and the sample count in seriesSamples. */
-function walkSeries(buf: Uint8Array, pos: number, end: number, limits: WireLimits): void {
+/** Throws unless the name and value of a label (known to hold a non-ASCII byte) are well-formed UTF-8. */
+function checkUtf8(
+  buf: Uint8Array,
+  nameStart: number,
+  nameEnd: number,
+  valueStart: number,
+  valueEnd: number,
+): void {
+  if (!isValidUtf8(buf, nameStart, nameEnd)) throw new DecodeError('label name is not valid UTF-8')
+  if (!isValidUtf8(buf, valueStart, valueEnd)) throw new DecodeError('label value is not valid UTF-8')
+}
+
+/**
+ * True when the Label field whose length prefix is at `buf[pos]` is laid out as every encoder writes
+ * it and passes the structural and limit checks of {@link walkLabel}: `len 0x0a nameLen name 0x12
+ * valueLen value`, a non-empty name, the value ending exactly at the end of the label, both strings
+ * within their limits. A 1-byte label length (< 128) makes both inner lengths 1-byte varints too,
+ * since each must fit inside the label. Anything else (long labels, repeated or unknown fields,
+ * other orders, an empty name, a crossed limit) goes through walkLabel, which reports it.
+ */
+function isPlainLabel(buf: Uint8Array, pos: number, end: number, limits: WireLimits): boolean {
+  // The smallest plain label field is 6 bytes (len 0x0a 1 x 0x12 0): the reads below stay in bounds.
+  if (end - pos < 6) return false
+  const len = buf[pos]!
+  const nameLen = buf[pos + 2]!
+  if (len >= 0x80 || len > end - pos - 1 || buf[pos + 1] !== 0x0a || nameLen === 0) return false
+  const nameEnd = pos + 3 + nameLen
+  const labelEnd = pos + 1 + len
+  // The value's tag and length byte must lie inside the label.
+  if (nameEnd + 2 > labelEnd || buf[nameEnd] !== 0x12) return false
+  const valueLen = buf[nameEnd + 1]!
+  return (
+    nameEnd + 2 + valueLen === labelEnd &&
+    nameLen <= limits.maxLabelNameBytes &&
+    valueLen <= limits.maxLabelValueBytes
+  )
+}
+
+/** Walks one TimeSeries message `buf[pos, end)`; leaves the hash in hashOut and the sample count in seriesSamples. */
+function walkSeries(buf: Uint8Array, view: DataView, pos: number, end: number, limits: WireLimits): void {
   let labels = 0
   let samples = 0
   hashReset()
@@ -189,6 +226,19 @@ function walkSeries(buf: Uint8Array, pos: number, end: number, limits: WireLimit
     else {
       pos = readVarint32(buf, pos, end)
       tag = varintValue
+    }
+    if (tag === 0x0a && isPlainLabel(buf, pos, end, limits)) {
+      // The layout every encoder emits, checked as a whole: hash and UTF-8 check only.
+      if (++labels > limits.maxLabelsPerSeries) {
+        throw new LimitError('maxLabelsPerSeries', limits.maxLabelsPerSeries, labels)
+      }
+      const nameEnd = pos + 3 + buf[pos + 2]!
+      const valueEnd = pos + 1 + buf[pos]!
+      if ((hashLabel(buf, view, pos + 3, nameEnd, nameEnd + 2, valueEnd) & 0x80808080) !== 0) {
+        checkUtf8(buf, pos + 3, nameEnd, nameEnd + 2, valueEnd)
+      }
+      pos = valueEnd
+      continue
     }
     const field = tag >>> 3
     if (field >= 1 && field <= 4) {
@@ -205,7 +255,7 @@ function walkSeries(buf: Uint8Array, pos: number, end: number, limits: WireLimit
         if (++labels > limits.maxLabelsPerSeries) {
           throw new LimitError('maxLabelsPerSeries', limits.maxLabelsPerSeries, labels)
         }
-        walkLabel(buf, pos, fieldEnd, limits)
+        walkLabel(buf, view, pos, fieldEnd, limits)
       } else if (field === 2) {
         if (!isPlainSample(buf, pos, fieldEnd)) checkMessage(buf, pos, fieldEnd, SAMPLE_TYPES)
         samples++
@@ -257,6 +307,7 @@ export function splitWriteRequest(
 ): SeriesIndex {
   const lim = resolveLimits(limits)
   const end = buf.length
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
   // Capacity from a typical series size; grown by doubling when the guess is short.
   let cap = Math.min(lim.maxSeries, (end >>> 7) + 16)
   let starts = new Uint32Array(cap)
@@ -281,7 +332,7 @@ export function splitWriteRequest(
       pos = readLength(buf, pos, end)
       const fieldEnd = pos + varintValue
       if (count === lim.maxSeries) throw new LimitError('maxSeries', lim.maxSeries, `more than ${count}`)
-      walkSeries(buf, pos, fieldEnd, lim)
+      walkSeries(buf, view, pos, fieldEnd, lim)
       if (count === cap) {
         cap = Math.min(lim.maxSeries, cap * 2)
         starts = grow(starts, cap)
@@ -292,8 +343,8 @@ export function splitWriteRequest(
       }
       starts[count] = fieldStart
       ends[count] = fieldEnd
-      his[count] = hashHi
-      los[count] = hashLo
+      his[count] = hashOut[HI]!
+      los[count] = hashOut[LO]!
       samples[count] = seriesSamples
       count++
       pos = fieldEnd
@@ -373,9 +424,13 @@ export function buildWriteRequest(
   // Filled exactly: `total` is the sum of the ranges copied below.
   const out = uninitializedBytes(total)
   let off = 0
-  for (let k = 0; k < selected.length; k++) {
-    const i = selected[k]!
-    off = copyRange(buf, starts[i]!, ends[i]!, out, off)
+  for (let k = 0; k < selected.length; ) {
+    const i = selected[k++]!
+    const start = starts[i]!
+    let end = ends[i]!
+    // Series that follow each other in `buf` (often, for a few owners) are copied as one range.
+    while (k < selected.length && starts[selected[k]!] === end) end = ends[selected[k++]!]!
+    off = copyRange(buf, start, end, out, off)
   }
   if (includeMetadata) {
     for (let m = 0; m < index.metadataCount; m++) {

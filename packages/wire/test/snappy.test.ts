@@ -121,7 +121,7 @@ test('short inputs (below the 4-byte lookahead) encode as one literal', () => {
   }
 })
 
-test('back-references copied 8 bytes at a time leave no stray bytes behind (literal after a short copy)', () => {
+test('back-references copied 16 bytes at a time leave no stray bytes behind (literal after a short copy)', () => {
   const lit = (bytes: number[]) => [(bytes.length - 1) << 2, ...bytes]
   // copy-1: length 4..11, offset < 2048.
   const copy1 = (len: number, offset: number) => [1 | ((len - 4) << 2) | ((offset >>> 8) << 5), offset & 0xff]
@@ -132,4 +132,129 @@ test('back-references copied 8 bytes at a time leave no stray bytes behind (lite
   const want = new Uint8Array(snappyjs.uncompress(block))
   assert.equal(want.length, outLen)
   assert.deepEqual(snappyDecode(block), want)
+})
+
+/** A snappy block from raw ops: literals and copies with 1- or 2-byte offsets, as any encoder may emit them. */
+type Op = { lit: number[] } | { len: number; offset: number }
+
+function block(ops: Op[]): Uint8Array {
+  let outLen = 0
+  const bytes: number[] = []
+  for (const op of ops) {
+    if ('lit' in op) {
+      bytes.push((op.lit.length - 1) << 2, ...op.lit)
+      outLen += op.lit.length
+    } else {
+      if (op.len <= 11 && op.offset < 2048) {
+        bytes.push(1 | ((op.len - 4) << 2) | ((op.offset >>> 8) << 5), op.offset & 0xff)
+      } else bytes.push(2 | ((op.len - 1) << 2), op.offset & 0xff, op.offset >>> 8)
+      outLen += op.len
+    }
+  }
+  const header: number[] = []
+  for (let v = outLen; ; v = Math.floor(v / 128)) {
+    if (v < 0x80) {
+      header.push(v)
+      break
+    }
+    header.push((v & 0x7f) | 0x80)
+  }
+  return Uint8Array.from([...header, ...bytes])
+}
+
+/**
+ * Valid op sequences: a literal first, then literals and copies whose offset reaches back at most to
+ * the start (offsets 1 to 9 are favoured: they overlap the bytes being written).
+ */
+const opSequence = fc
+  .tuple(
+    fc.uint8Array({ minLength: 1, maxLength: 20 }),
+    fc.array(
+      fc.oneof(
+        fc.uint8Array({ minLength: 1, maxLength: 20 }).map((b): Op => ({ lit: [...b] })),
+        fc
+          .tuple(
+            fc.integer({ min: 4, max: 64 }),
+            fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 400 })),
+          )
+          .map(([len, offset]): Op => ({ len, offset })),
+      ),
+      { maxLength: 40 },
+    ),
+  )
+  .map(([first, rest]) => {
+    const ops: Op[] = [{ lit: [...first] }]
+    let written = first.length
+    for (const op of rest) {
+      if ('lit' in op) written += op.lit.length
+      else {
+        // Clamp the offset to what has been written so far.
+        op.offset = Math.min(op.offset, written)
+        written += op.len
+      }
+      ops.push(op)
+    }
+    return ops
+  })
+
+test('every op sequence decodes as the snappyjs reference does: overlapping copies, copies near the end', () => {
+  fc.assert(
+    fc.property(opSequence, (ops) => {
+      const b = block(ops)
+      assert.deepEqual(snappyDecode(b), new Uint8Array(snappyjs.uncompress(b)))
+    }),
+    { numRuns: 1000 },
+  )
+})
+
+/** The ops of a snappy block: where each copy lands in the output, its length and offset. */
+function copies(block: Uint8Array): Array<{ at: number; len: number; offset: number }> {
+  let pos = 0
+  while (block[pos]! >= 0x80) pos++
+  pos++
+  let op = 0
+  const out: Array<{ at: number; len: number; offset: number }> = []
+  while (pos < block.length) {
+    const tag = block[pos++]!
+    if ((tag & 3) === 0) {
+      let len = tag >>> 2
+      if (len >= 60) {
+        const extra = len - 59
+        len = 0
+        for (let i = 0; i < extra; i++) len |= block[pos + i]! << (8 * i)
+        pos += extra
+      }
+      pos += len + 1
+      op += len + 1
+    } else if ((tag & 3) === 1) {
+      out.push({ at: op, len: ((tag >>> 2) & 7) + 4, offset: ((tag >>> 5) << 8) | block[pos]! })
+      pos++
+      op += out.at(-1)!.len
+    } else {
+      out.push({ at: op, len: (tag >>> 2) + 1, offset: block[pos]! | (block[pos + 1]! << 8) })
+      pos += 2
+      op += out.at(-1)!.len
+    }
+  }
+  return out
+}
+
+test('every match the encoder emits is extended as far as the bytes repeat', () => {
+  fc.assert(
+    fc.property(compressible, (raw) => {
+      const ops = copies(snappyEncode(raw))
+      ops.forEach((c, k) => {
+        const end = c.at + c.len
+        // A copy may stop early only where the next op continues it (long matches are cut into pieces).
+        if (end < raw.length && raw[end] === raw[end - c.offset]) {
+          const next = ops[k + 1]
+          assert.ok(
+            next !== undefined && next.at === end && next.offset === c.offset,
+            `copy at ${c.at} stops early`,
+          )
+        }
+      })
+    }),
+    { numRuns: 300 },
+  )
 })
