@@ -282,6 +282,15 @@ describe('ordering and durability through membership changes, in front of a Prom
       (await sumOver(stayers, 'sluice_cluster_delivery_held')) >= 1,
       'delivery is paused for the crashed node',
     )
+    const views = await Promise.all(
+      stayers.map(
+        async (n) => (await (await fetch(`${n.url}/api/v1/cluster`)).json()) as { deliveryHeldFor: string[] },
+      ),
+    )
+    assert.ok(
+      views.some((v) => v.deliveryHeldFor.includes('node-1')),
+      '/api/v1/cluster says whom delivery waits for',
+    )
 
     // Restarted from its storage, it sends what it acknowledged before it died, then owns keys again.
     nodes[1] = await startNode(1, killed.dir, killed.httpPort)

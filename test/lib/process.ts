@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,16 +7,49 @@ import { join } from 'node:path'
 export const ROOT = new URL('../..', import.meta.url).pathname
 export const SLUICE_BIN = join(ROOT, 'apps/sluice/bin/sluice.js')
 
-/** A free TCP port on 127.0.0.1 (asked from the kernel, then released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Ports handed out by {@link freePort} in this process: never handed out twice. */
+const handedOut = new Set<number>()
+
+/** Lowest port of the kernel's ephemeral range, where outgoing connections take their local ports. */
+function ephemeralStart(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0])
+  } catch {
+    return 32768
+  }
+}
+
+/** True when `port` (0: any) can be bound on 127.0.0.1 now; resolves with the port bound. */
+function tryListen(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
+    server.once('error', () => resolve(undefined))
+    server.listen(port, '127.0.0.1', () => {
+      const bound = (server.address() as { port: number }).port
+      server.close(() => resolve(bound))
     })
   })
+}
+
+/**
+ * A free TCP port on 127.0.0.1 for a server a test starts later. Picked below the ephemeral range: a
+ * port the kernel hands out for `listen(0)` is also one it may give, a moment later, to an outgoing
+ * connection of any process as its local port, and then the server cannot bind it (EADDRINUSE).
+ */
+export async function freePort(): Promise<number> {
+  const top = Math.min(ephemeralStart(), 65536) - 1
+  const bottom = 20000
+  for (let attempt = 0; top > bottom && attempt < 100; attempt++) {
+    const port = bottom + Math.floor(Math.random() * (top - bottom + 1))
+    if (handedOut.has(port)) continue
+    if ((await tryListen(port)) === port) {
+      handedOut.add(port)
+      return port
+    }
+  }
+  const port = await tryListen(0)
+  if (port === undefined) throw new Error('no free port on 127.0.0.1')
+  return port
 }
 
 /** A temporary directory removed by `cleanup`. */

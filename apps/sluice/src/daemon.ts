@@ -187,6 +187,7 @@ export class Daemon {
             self: this.#cluster.self,
             members: this.#cluster.members(),
             ownership: this.#cluster.ownership().members,
+            deliveryHeldFor: this.#forwarder?.deliveryHeldFor ?? [],
           }
         : { enabled: false }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body, null, 2))

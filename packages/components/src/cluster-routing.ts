@@ -327,6 +327,11 @@ export class ClusterForwarder implements ClusterRouting {
     this.#crashHeld = undefined
   }
 
+  /** Names of the crashed members delivery is held for (empty when it is not held). */
+  get deliveryHeldFor(): string[] {
+    return this.#crashHeld === undefined ? [] : this.#crash.awaiting
+  }
+
   readonly delivery: DeliveryHold = {
     wait: (signal) => {
       const held = this.#crashHeld
