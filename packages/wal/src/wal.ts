@@ -84,26 +84,6 @@ interface Waiter {
   readonly done: () => void
 }
 
-/**
- * The waiters that one abort signal wakes. A reader waits on the same signal again and again (a
- * sender's stop signal, a batch's deadline): one listener per signal, not one added and removed per
- * wait, which under load was an `addEventListener`/`removeEventListener` pair per record read.
- */
-class SignalWaiters {
-  readonly waiters = new Set<Waiter>()
-
-  constructor(signal: AbortSignal, forget: () => void) {
-    signal.addEventListener(
-      'abort',
-      () => {
-        forget()
-        for (const waiter of this.waiters) waiter.done()
-      },
-      { once: true },
-    )
-  }
-}
-
 type Db = ClassicLevel<Buffer, Buffer>
 type PutOp = Extract<WalOp, { type: 'put' }>
 type DelOp = Extract<WalOp, { type: 'del' }>
@@ -144,15 +124,6 @@ export class Wal {
   readonly #nextSeq: number[] = []
   readonly #groups: WriteGroups
   readonly #waiters: Set<Waiter>[] = []
-  readonly #signalWaiters = new WeakMap<AbortSignal, SignalWaiters>()
-  /** Stored bytes of all shards (the sum of the indexes' totals), kept as they change. */
-  #bytes = 0
-  /**
-   * At most the append time of the oldest record held (+Infinity when none is known): the age limit
-   * is checked on every append, and scanning the shards only when this bound is past the cutoff
-   * keeps that check O(1). Removals only make the true oldest newer, so the bound stays a bound.
-   */
-  #oldestBound = Number.POSITIVE_INFINITY
   #timer: NodeJS.Timeout | undefined
   #closing: Promise<void> | undefined
   #droppedSinceLog = 0
@@ -260,8 +231,6 @@ export class Wal {
             moved.push({ type: 'put', key: newKey, value }, { type: 'del', key })
           }
           this.#index[target]!.push(targetSeq, key.byteLength + value.byteLength, samples, appendedAt)
-          this.#bytes += key.byteLength + value.byteLength
-          if (appendedAt < this.#oldestBound) this.#oldestBound = appendedAt
           this.#nextSeq[target] = targetSeq + 1
           replayed++
         }
@@ -311,10 +280,8 @@ export class Wal {
         for (let i = 0; i < payloads.length; i++) {
           const { payload, samples } = payloads[i]!
           index.push(firstSeq + i, KEY_BYTES + payload.byteLength, samples, appendedAt)
-          this.#bytes += KEY_BYTES + payload.byteLength
           tail.push(new WalRecord(firstSeq + i, shard, payload, samples, appendedAt))
         }
-        if (appendedAt < this.#oldestBound) this.#oldestBound = appendedAt
         while (tail.bytes > this.#tailBytes && tail.length > 0) tail.evict()
         this.#wake(shard)
       })
@@ -365,11 +332,9 @@ export class Wal {
     // The index forgets the records now: they are delivered, whether or not the delete is written yet
     // (a delete lost in a crash only means a record sent twice, which at-least-once allows).
     const ops: DelOp[] = []
-    const before = index.totalBytes
     while (index.length > 0 && index.firstSeq() <= uptoSeq) {
       ops.push({ type: 'del', key: shiftKey(index, shard) })
     }
-    this.#bytes -= before - index.totalBytes
     this.#tails[shard]!.removeThrough(uptoSeq)
     if (ops.length === 0) return
     try {
@@ -388,26 +353,16 @@ export class Wal {
     this.#check(shard)
     if (this.#index[shard]!.lastSeq() > afterSeq || signal?.aborted) return Promise.resolve()
     const waiters = this.#waiters[shard]!
-    const bySignal = signal === undefined ? undefined : this.#waitersOf(signal).waiters
     return new Promise((resolve) => {
       const done = (): void => {
         waiters.delete(waiter)
-        bySignal?.delete(waiter)
+        signal?.removeEventListener('abort', done)
         resolve()
       }
       const waiter: Waiter = { afterSeq, done }
       waiters.add(waiter)
-      bySignal?.add(waiter)
+      signal?.addEventListener('abort', done, { once: true })
     })
-  }
-
-  #waitersOf(signal: AbortSignal): SignalWaiters {
-    let entry = this.#signalWaiters.get(signal)
-    if (entry === undefined) {
-      entry = new SignalWaiters(signal, () => this.#signalWaiters.delete(signal))
-      this.#signalWaiters.set(signal, entry)
-    }
-    return entry
   }
 
   /**
@@ -492,8 +447,7 @@ export class Wal {
     const drop = (shard: number, reason: WalDropReason): void => {
       const index = this.#index[shard]!
       const appendedAt = index.firstAppendedAt()
-      const [seq, bytes, samples] = index.shift()
-      this.#bytes -= bytes
+      const [seq, , samples] = index.shift()
       this.#tails[shard]!.removeThrough(seq)
       deletes.push({ type: 'del', key: encodeKey(shard, seq, appendedAt, samples) })
       this.#metrics.dropped(reason, samples)
@@ -501,19 +455,18 @@ export class Wal {
     }
     if (Number.isFinite(this.#maxAgeMs)) {
       const cutoff = Date.now() - this.#maxAgeMs
-      if (this.#oldestBound < cutoff) {
-        let oldest = Number.POSITIVE_INFINITY
-        this.#index.forEach((index, shard) => {
-          while (index.length > 0 && index.firstAppendedAt() < cutoff) drop(shard, 'max_age')
-          if (index.length > 0 && index.firstAppendedAt() < oldest) oldest = index.firstAppendedAt()
-        })
-        this.#oldestBound = oldest
-      }
+      this.#index.forEach((index, shard) => {
+        while (index.length > 0 && index.firstAppendedAt() < cutoff) drop(shard, 'max_age')
+      })
     }
-    while (this.#bytes > this.#maxBytes) {
-      const shard = this.#oldestShard()
-      if (shard === -1) break
-      drop(shard, 'max_size')
+    if (Number.isFinite(this.#maxBytes)) {
+      let bytes = this.#index.reduce((sum, index) => sum + index.totalBytes, 0)
+      while (bytes > this.#maxBytes) {
+        const shard = this.#oldestShard()
+        const before = this.#index[shard]!.totalBytes
+        drop(shard, 'max_size')
+        bytes -= before - this.#index[shard]!.totalBytes
+      }
     }
     if (deletes.length === 0) return Promise.resolve()
     this.#logDrops()
