@@ -329,7 +329,7 @@ export class ClusterForwarder implements ClusterRouting {
 
   /** Names of the crashed members delivery is held for (empty when it is not held). */
   get deliveryHeldFor(): string[] {
-    return this.#crashHeld === undefined ? [] : this.#crash.awaiting
+    return this.#crash.awaiting
   }
 
   readonly delivery: DeliveryHold = {
