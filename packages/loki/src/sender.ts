@@ -1,23 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type DeliveryHold, isSluiceError } from '@sluice/contracts'
-import { EndpointClient } from '@sluice/remote-write'
+import type { DeliveryHold } from '@sluice/contracts'
+import { Backoff, type Delivery, EndpointClient, ShardReader } from '@sluice/remote-write'
 import { type Logger, nullLogger, Registry } from '@sluice/telemetry'
 import type { Wal, WalRecord } from '@sluice/wal'
 import { snappyEncode } from '@sluice/wire'
-import { Backoff } from './backoff.ts'
 import type { LokiEndpointOptions } from './config.ts'
 import { LokiOptionsError, LokiStateError } from './errors.ts'
 import { LokiHeaders } from './headers.ts'
 import { type DropReason, LokiSenderMetrics } from './metrics.ts'
 
-/** Records read from the WAL per read. */
-const READ_RECORDS = 256
-/** Payload bytes read from the WAL per read. */
-const READ_BYTES = 16 << 20
 /** Default of `stop({ drainTimeoutMs })`: unsent entries are safe in the WAL. */
 const DEFAULT_DRAIN_TIMEOUT_MS = 5_000
-
-type Delivery = 'sent' | 'dropped' | 'stopped'
 
 /**
  * Sends the records of a WAL (uncompressed `logproto.PushRequest`s, one shard per stream hash) to one
@@ -25,15 +18,11 @@ type Delivery = 'sent' | 'dropped' | 'stopped'
  * order, retries included. Records are deleted from the WAL only after a 2xx or a final refusal.
  */
 export class LokiSender {
-  readonly #wal: Wal
-  readonly #hold: DeliveryHold | undefined
   readonly #options: LokiEndpointOptions
   readonly #client: EndpointClient
   readonly #metrics: LokiSenderMetrics
   readonly #logger: Logger
-  readonly #stopping = new AbortController()
-  readonly #cancel = new AbortController()
-  #loops: Promise<void>[] | undefined
+  readonly #reader: ShardReader
   #stopped: Promise<void> | undefined
 
   constructor(options: LokiEndpointOptions & { wal: Wal; hold?: DeliveryHold }) {
@@ -54,12 +43,10 @@ export class LokiSender {
       throw new LokiOptionsError('max_backoff_retries must not be negative')
     if (options.minBackoffMs > options.maxBackoffMs)
       throw new LokiOptionsError('min_backoff_period must not exceed max_backoff_period')
-    this.#wal = options.wal
-    this.#hold = options.hold
     this.#options = { ...options }
     this.#client = new EndpointClient(
       url,
-      { connections: this.#wal.shards, tls: options.tls, timeoutMs: options.remoteTimeoutMs },
+      { connections: options.wal.shards, tls: options.tls, timeoutMs: options.remoteTimeoutMs },
       new LokiHeaders(options),
     )
     // Credentials in the URL stay out of labels and logs.
@@ -74,14 +61,22 @@ export class LokiSender {
       component: options.component,
       endpoint: options.name ?? shown.href,
     })
+    this.#reader = new ShardReader({
+      wal: options.wal,
+      weigh: (record) => record.payload.byteLength,
+      maxBatchWeight: options.batchSizeBytes,
+      batchWaitMs: options.batchWaitMs,
+      minBackoffMs: options.minBackoffMs,
+      maxBackoffMs: options.maxBackoffMs,
+      hold: options.hold,
+      logger: this.#logger,
+      deliver: (records) => this.#deliver(records),
+    })
   }
 
   /** Starts one reader loop per WAL shard. */
   start(): void {
-    if (this.#loops !== undefined || this.#stopped !== undefined)
-      throw new LokiStateError('a Loki sender starts once')
-    this.#loops = []
-    for (let shard = 0; shard < this.#wal.shards; shard++) this.#loops.push(this.#run(shard))
+    if (!this.#reader.start()) throw new LokiStateError('a Loki sender starts once')
   }
 
   /**
@@ -89,67 +84,10 @@ export class LokiSender {
    * What was not acknowledged stays in the WAL. Does not close the WAL.
    */
   stop(options: { drainTimeoutMs?: number } = {}): Promise<void> {
-    this.#stopped ??= (async () => {
-      this.#stopping.abort()
-      const timer = setTimeout(() => this.#cancel.abort(), options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS)
-      try {
-        await Promise.all(this.#loops ?? [])
-      } finally {
-        clearTimeout(timer)
-        await this.#client.close()
-      }
-    })()
+    this.#stopped ??= this.#reader
+      .stop(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS)
+      .finally(() => this.#client.close())
     return this.#stopped
-  }
-
-  /** The reader loop of one shard: fill a batch from the WAL, send it, acknowledge it, repeat. */
-  async #run(shard: number): Promise<void> {
-    const stopping = this.#stopping.signal
-    const { batchSizeBytes, batchWaitMs } = this.#options
-    const pending: WalRecord[] = []
-    let pendingBytes = 0
-    let cursor = 0
-    const backoff = new Backoff(this.#options.minBackoffMs, this.#options.maxBackoffMs)
-    while (!stopping.aborted) {
-      try {
-        if (pendingBytes < batchSizeBytes) {
-          const records = await this.#wal.read(shard, cursor, READ_RECORDS, READ_BYTES)
-          for (const record of records) {
-            pending.push(record)
-            pendingBytes += record.payload.byteLength
-          }
-          if (records.length > 0) cursor = records.at(-1)!.seq
-        }
-        if (pending.length === 0) {
-          await this.#wal.waitForData(shard, cursor, stopping)
-          continue
-        }
-        // A batch that is not full waits for more, until its oldest record is batch_wait old;
-        // records that waited in the WAL already (backlog, restart) go at once.
-        const sendAt = pending[0]!.appendedAt + batchWaitMs
-        if (pendingBytes < batchSizeBytes && Date.now() < sendAt) {
-          const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(sendAt - Date.now())))
-          await this.#wal.waitForData(shard, cursor, AbortSignal.any([stopping, timeout]))
-          if (!timeout.aborted) continue
-        }
-        // Held (a cluster waiting for a crashed peer's WAL): what was read stays pending, in order.
-        const held = this.#hold?.wait(stopping)
-        if (held !== undefined) {
-          await held
-          continue
-        }
-        const batch = takeBatch(pending, batchSizeBytes)
-        const delivery = await this.#deliver(batch)
-        if (delivery === 'stopped') return
-        await this.#wal.ack(shard, batch.at(-1)!.seq)
-        pending.splice(0, batch.length)
-        pendingBytes -= batch.reduce((sum, r) => sum + r.payload.byteLength, 0)
-      } catch (err) {
-        if (isSluiceError(err, 'SLUICE_ERR_WAL_CLOSED')) return
-        this.#logger.error({ err, shard }, 'Loki shard loop failed; retrying')
-        await sleep(backoff.next(), undefined, { signal: stopping }).catch(() => {})
-      }
-    }
   }
 
   /** Sends one batch until it is accepted, dropped, or the sender stops. */
@@ -161,7 +99,7 @@ export class LokiSender {
     const entries = records.reduce((sum, r) => sum + r.samples, 0)
     for (let retries = 0; ; retries++) {
       const started = performance.now()
-      const outcome = await this.#client.post(body, this.#cancel.signal)
+      const outcome = await this.#client.post(body, this.#reader.cancel)
       this.#metrics.observeRequest((performance.now() - started) / 1000)
       let waitMs: number | undefined
       let reason: string
@@ -200,7 +138,7 @@ export class LokiSender {
       }
       this.#metrics.retried(reason)
       try {
-        await sleep(waitMs ?? backoff.next(), undefined, { signal: this.#stopping.signal })
+        await sleep(waitMs ?? backoff.next(), undefined, { signal: this.#reader.stopping })
       } catch {
         return 'stopped'
       }
@@ -212,15 +150,4 @@ export class LokiSender {
     this.#logger.error({ status, message, entries, reason }, 'Loki batch dropped')
     return 'dropped'
   }
-}
-
-/** The longest prefix of `pending` within `maxBytes`, and at least one record. */
-function takeBatch(pending: WalRecord[], maxBytes: number): WalRecord[] {
-  let bytes = pending[0]!.payload.byteLength
-  let end = 1
-  while (end < pending.length && bytes + pending[end]!.payload.byteLength <= maxBytes) {
-    bytes += pending[end]!.payload.byteLength
-    end++
-  }
-  return pending.slice(0, end)
 }

@@ -1,9 +1,9 @@
 import { type FileHandle, open, stat } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Label } from '@sluice/contracts'
+import { Backoff } from '@sluice/remote-write'
 import { type Logger, nullLogger } from '@sluice/telemetry'
 import type { LokiEntry, LokiStream } from '@sluice/wire'
-import { Backoff } from './backoff.ts'
 import { receiveTimeNs } from './clock.ts'
 import type { Positions } from './positions.ts'
 

@@ -1,3 +1,4 @@
+export { Backoff } from './backoff.ts'
 export { EndpointClient, type HeaderSource, type Outcome } from './client.ts'
 export {
   DEFAULT_QUEUE_CONFIG,
@@ -10,3 +11,4 @@ export { RemoteWriteOptionsError, RemoteWriteStateError } from './errors.ts'
 export { EndpointHeaders, type HeaderOptions, type HeaderProtocol } from './headers.ts'
 export { parseRetryAfter } from './retry-after.ts'
 export { RemoteWriteSender, WAL_FORMAT } from './sender.ts'
+export { type Delivery, ShardReader, type ShardReaderOptions } from './shard-reader.ts'

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type DeliveryHold, isSluiceError } from '@sluice/contracts'
+import type { DeliveryHold } from '@sluice/contracts'
 import { type Logger, nullLogger, Registry } from '@sluice/telemetry'
 import type { Wal, WalRecord } from '@sluice/wal'
 import { snappyJoin } from '@sluice/wire'
@@ -9,16 +9,10 @@ import { DEFAULT_REMOTE_TIMEOUT_MS, type EndpointOptions, type QueueConfig } fro
 import { RemoteWriteOptionsError, RemoteWriteStateError } from './errors.ts'
 import { RequestHeaders } from './headers.ts'
 import { type DropReason, RemoteWriteMetrics, type RetryReason } from './metrics.ts'
+import { type Delivery, ShardReader } from './shard-reader.ts'
 
-/** Records read from the WAL per read; more are read only once fewer than a batch are pending. */
-const READ_RECORDS = 256
-/** Payload bytes read from the WAL per read. */
-const READ_BYTES = 16 << 20
 /** Default of `stop({ drainTimeoutMs })`: unsent data is safe in the WAL, so shutdown need not wait long. */
 const DEFAULT_DRAIN_TIMEOUT_MS = 5_000
-
-/** How a batch left the queue. */
-type Delivery = 'sent' | 'dropped' | 'stopped'
 
 /**
  * The `format` of the WALs a sender reads: each record is one remote-write 1.0 WriteRequest as a
@@ -41,16 +35,11 @@ export const WAL_FORMAT = 'prometheus-remote-write-1.0+snappy-block'
  */
 export class RemoteWriteSender {
   readonly #wal: Wal
-  readonly #hold: DeliveryHold | undefined
   readonly #queue: QueueConfig
   readonly #client: EndpointClient
   readonly #metrics: RemoteWriteMetrics
   readonly #logger: Logger
-  /** Aborted by `stop`: wakes idle readers and cuts backoff sleeps short. */
-  readonly #stopping = new AbortController()
-  /** Aborted when the drain timeout of `stop` passes: cancels requests still in flight. */
-  readonly #cancel = new AbortController()
-  #loops: Promise<void>[] | undefined
+  readonly #reader: ShardReader
   #stopped: Promise<void> | undefined
 
   constructor(options: EndpointOptions & { wal: Wal; hold?: DeliveryHold }) {
@@ -68,7 +57,6 @@ export class RemoteWriteSender {
     if (!(timeoutMs > 0))
       throw new RemoteWriteOptionsError(`remote timeout must be positive, got ${timeoutMs}`)
     this.#wal = options.wal
-    this.#hold = options.hold
     this.#queue = { ...options.queue }
     const headers = new RequestHeaders(options)
     this.#client = new EndpointClient(
@@ -89,15 +77,22 @@ export class RemoteWriteSender {
       component: options.component,
       endpoint: options.name ?? shown.href,
     })
+    this.#reader = new ShardReader({
+      wal: this.#wal,
+      weigh: (record) => record.samples,
+      maxBatchWeight: this.#queue.max_samples_per_send,
+      batchWaitMs: this.#queue.batch_send_deadline_ms,
+      minBackoffMs: this.#queue.min_backoff_ms,
+      maxBackoffMs: this.#queue.max_backoff_ms,
+      hold: options.hold,
+      logger: this.#logger,
+      deliver: (records) => this.#deliver(records),
+    })
   }
 
   /** Starts one reader loop per WAL shard. */
   start(): void {
-    if (this.#loops !== undefined || this.#stopped !== undefined) {
-      throw new RemoteWriteStateError('a remote-write sender starts once')
-    }
-    this.#loops = []
-    for (let shard = 0; shard < this.#wal.shards; shard++) this.#loops.push(this.#run(shard))
+    if (!this.#reader.start()) throw new RemoteWriteStateError('a remote-write sender starts once')
   }
 
   /**
@@ -106,76 +101,13 @@ export class RemoteWriteSender {
    * acknowledged stays in the WAL for the next start. Does not close the WAL.
    */
   stop(options: { drainTimeoutMs?: number } = {}): Promise<void> {
-    this.#stopped ??= (async () => {
-      this.#stopping.abort()
-      const timer = setTimeout(() => this.#cancel.abort(), options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS)
-      try {
-        await Promise.all(this.#loops ?? [])
-      } finally {
-        clearTimeout(timer)
+    this.#stopped ??= this.#reader
+      .stop(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS)
+      .finally(async () => {
         this.#metrics.detach()
         await this.#client.close()
-      }
-    })()
+      })
     return this.#stopped
-  }
-
-  /** The reader loop of one shard: fill a batch from the WAL, send it, acknowledge it, repeat. */
-  async #run(shard: number): Promise<void> {
-    const stopping = this.#stopping.signal
-    const pending: WalRecord[] = []
-    let pendingSamples = 0
-    let cursor = 0
-    // The send deadline of the batch being filled: one timer per batch, not one per record waited for.
-    let deadline: AbortSignal | undefined
-    let wake: AbortSignal | undefined
-    let deadlineAt = 0
-    const backoff = new Backoff(this.#queue.min_backoff_ms, this.#queue.max_backoff_ms)
-    while (!stopping.aborted) {
-      try {
-        if (pendingSamples < this.#queue.max_samples_per_send) {
-          const records = await this.#wal.read(shard, cursor, READ_RECORDS, READ_BYTES)
-          for (const record of records) {
-            pending.push(record)
-            pendingSamples += record.samples
-          }
-          if (records.length > 0) cursor = records.at(-1)!.seq
-        }
-        if (pending.length === 0) {
-          await this.#wal.waitForData(shard, cursor, stopping)
-          continue
-        }
-        // A batch that is not full waits for more records, until its oldest record is
-        // batch_send_deadline old; records that waited in the WAL (backlog, restart) go at once.
-        const sendAt = pending[0]!.appendedAt + this.#queue.batch_send_deadline_ms
-        if (pendingSamples < this.#queue.max_samples_per_send && Date.now() < sendAt) {
-          if (deadline === undefined || wake === undefined || deadlineAt !== sendAt) {
-            deadlineAt = sendAt
-            deadline = AbortSignal.timeout(Math.max(1, Math.ceil(sendAt - Date.now())))
-            wake = AbortSignal.any([stopping, deadline])
-          }
-          await this.#wal.waitForData(shard, cursor, wake)
-          if (!deadline.aborted) continue
-        }
-        // Held (a cluster waiting for a crashed peer's WAL): what was read stays pending, in order.
-        const held = this.#hold?.wait(stopping)
-        if (held !== undefined) {
-          await held
-          continue
-        }
-        const batch = takeBatch(pending, this.#queue.max_samples_per_send)
-        const taken = batch.reduce((sum, record) => sum + record.samples, 0)
-        const delivery = await this.#deliver(batch)
-        if (delivery === 'stopped') return
-        await this.#wal.ack(shard, batch.at(-1)!.seq)
-        pending.splice(0, batch.length)
-        pendingSamples -= taken
-      } catch (err) {
-        if (isSluiceError(err, 'SLUICE_ERR_WAL_CLOSED')) return
-        this.#logger.error({ err, shard }, 'remote-write shard loop failed; retrying')
-        await sleep(backoff.next(), undefined, { signal: stopping }).catch(() => {})
-      }
-    }
   }
 
   /** Sends one batch until it is accepted, dropped, or the sender stops. */
@@ -194,7 +126,7 @@ export class RemoteWriteSender {
         samples = records.reduce((sum, record) => sum + record.samples, 0)
       }
       const started = performance.now()
-      const outcome = await this.#client.post(body, this.#cancel.signal)
+      const outcome = await this.#client.post(body, this.#reader.cancel)
       this.#metrics.observeRequest((performance.now() - started) / 1000)
 
       let reason: RetryReason
@@ -227,7 +159,7 @@ export class RemoteWriteSender {
       this.#metrics.retried(reason)
       const delay = waitMs ?? backoff.next()
       try {
-        await sleep(delay, undefined, { signal: this.#stopping.signal })
+        await sleep(delay, undefined, { signal: this.#reader.stopping })
       } catch {
         return 'stopped'
       }
@@ -247,17 +179,6 @@ export class RemoteWriteSender {
     }
     return fresh
   }
-}
-
-/** The longest prefix of `pending` within `maxSamples`, and at least one record. */
-function takeBatch(pending: WalRecord[], maxSamples: number): WalRecord[] {
-  let samples = pending[0]!.samples
-  let end = 1
-  while (end < pending.length && samples + pending[end]!.samples <= maxSamples) {
-    samples += pending[end]!.samples
-    end++
-  }
-  return pending.slice(0, end)
 }
 
 function checkQueue(queue: QueueConfig): void {

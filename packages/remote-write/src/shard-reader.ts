@@ -1,0 +1,149 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { type DeliveryHold, isSluiceError } from '@sluice/contracts'
+import type { Logger } from '@sluice/telemetry'
+import type { Wal, WalRecord } from '@sluice/wal'
+import { Backoff } from './backoff.ts'
+
+/** Records read from the WAL per read; more are read only once fewer than a batch are pending. */
+const READ_RECORDS = 256
+/** Payload bytes read from the WAL per read. */
+const READ_BYTES = 16 << 20
+
+/** How a batch left the queue: `stopped` leaves it unacknowledged in the WAL. */
+export type Delivery = 'sent' | 'dropped' | 'stopped'
+
+export interface ShardReaderOptions {
+  wal: Wal
+  /** What a record adds to a batch (samples, bytes): a batch is full at {@link maxBatchWeight}. */
+  weigh: (record: WalRecord) => number
+  maxBatchWeight: number
+  /** How long a batch that is not full waits for more, counted from its oldest record's append. */
+  batchWaitMs: number
+  /** Backoff after an unexpected error of the loop itself (not of a request). */
+  minBackoffMs: number
+  maxBackoffMs: number
+  /** Checked before each batch is sent; while it holds, what was read stays pending, in order. */
+  hold?: DeliveryHold | undefined
+  logger: Logger
+  /** Sends one batch until it is accepted, dropped, or the reader stops. */
+  deliver: (records: WalRecord[]) => Promise<Delivery>
+}
+
+/**
+ * The reader loops of a sender: one per WAL shard, each with at most one batch in flight, so the
+ * records of a shard reach the backend in WAL order, through retries too. A loop fills a batch from
+ * the WAL, waits for more while it is not full and younger than the batch wait, sends it through
+ * `deliver`, and acknowledges it (deletes it from the WAL) once it is sent or dropped.
+ */
+export class ShardReader {
+  readonly #options: ShardReaderOptions
+  /** Aborted by `stop`: wakes idle readers and cuts backoff sleeps short. */
+  readonly #stopping = new AbortController()
+  /** Aborted when the drain timeout of `stop` passes: cancels requests still in flight. */
+  readonly #cancel = new AbortController()
+  #loops: Promise<void>[] | undefined
+  #stopped: Promise<void> | undefined
+
+  constructor(options: ShardReaderOptions) {
+    this.#options = options
+  }
+
+  /** Aborted once the reader stops: a delivery's backoff sleeps end with it. */
+  get stopping(): AbortSignal {
+    return this.#stopping.signal
+  }
+
+  /** Aborted when the drain timeout of `stop` passes: a delivery's request in flight ends with it. */
+  get cancel(): AbortSignal {
+    return this.#cancel.signal
+  }
+
+  /** Starts one loop per WAL shard; false (and nothing started) when it was started or stopped before. */
+  start(): boolean {
+    if (this.#loops !== undefined || this.#stopped !== undefined) return false
+    this.#loops = []
+    for (let shard = 0; shard < this.#options.wal.shards; shard++) this.#loops.push(this.#run(shard))
+    return true
+  }
+
+  /** Stops the loops and waits for the batches in flight, cancelling them after `drainTimeoutMs`. */
+  stop(drainTimeoutMs: number): Promise<void> {
+    this.#stopped ??= (async () => {
+      this.#stopping.abort()
+      const timer = setTimeout(() => this.#cancel.abort(), drainTimeoutMs)
+      try {
+        await Promise.all(this.#loops ?? [])
+      } finally {
+        clearTimeout(timer)
+      }
+    })()
+    return this.#stopped
+  }
+
+  async #run(shard: number): Promise<void> {
+    const { wal, weigh, maxBatchWeight, batchWaitMs, hold, logger, deliver } = this.#options
+    const stopping = this.#stopping.signal
+    const pending: WalRecord[] = []
+    let pendingWeight = 0
+    let cursor = 0
+    // The wait deadline of the batch being filled: one timer per batch, not one per record waited for.
+    let deadline: AbortSignal | undefined
+    let wake: AbortSignal | undefined
+    let deadlineAt = 0
+    const backoff = new Backoff(this.#options.minBackoffMs, this.#options.maxBackoffMs)
+    while (!stopping.aborted) {
+      try {
+        if (pendingWeight < maxBatchWeight) {
+          const records = await wal.read(shard, cursor, READ_RECORDS, READ_BYTES)
+          for (const record of records) {
+            pending.push(record)
+            pendingWeight += weigh(record)
+          }
+          if (records.length > 0) cursor = records.at(-1)!.seq
+        }
+        if (pending.length === 0) {
+          await wal.waitForData(shard, cursor, stopping)
+          continue
+        }
+        // A batch that is not full waits for more records, until its oldest record is batchWaitMs
+        // old; records that waited in the WAL (backlog, restart) go at once.
+        const sendAt = pending[0]!.appendedAt + batchWaitMs
+        if (pendingWeight < maxBatchWeight && Date.now() < sendAt) {
+          if (deadline === undefined || wake === undefined || deadlineAt !== sendAt) {
+            deadlineAt = sendAt
+            deadline = AbortSignal.timeout(Math.max(1, Math.ceil(sendAt - Date.now())))
+            wake = AbortSignal.any([stopping, deadline])
+          }
+          await wal.waitForData(shard, cursor, wake)
+          if (!deadline.aborted) continue
+        }
+        const held = hold?.wait(stopping)
+        if (held !== undefined) {
+          await held
+          continue
+        }
+        const end = batchEnd(pending, weigh, maxBatchWeight)
+        const batch = pending.slice(0, end)
+        if ((await deliver(batch)) === 'stopped') return
+        await wal.ack(shard, batch.at(-1)!.seq)
+        pending.splice(0, end)
+        for (const record of batch) pendingWeight -= weigh(record)
+      } catch (err) {
+        if (isSluiceError(err, 'SLUICE_ERR_WAL_CLOSED')) return
+        logger.error({ err, shard }, 'sender shard loop failed; retrying')
+        await sleep(backoff.next(), undefined, { signal: stopping }).catch(() => {})
+      }
+    }
+  }
+}
+
+/** The length of the longest prefix of `pending` within `max`, and at least one record. */
+function batchEnd(pending: WalRecord[], weigh: (record: WalRecord) => number, max: number): number {
+  let weight = weigh(pending[0]!)
+  let end = 1
+  while (end < pending.length && weight + weigh(pending[end]!) <= max) {
+    weight += weigh(pending[end]!)
+    end++
+  }
+  return end
+}
