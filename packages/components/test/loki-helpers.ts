@@ -1,65 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { MetricsPipeline } from '@sluice/pipeline'
 import { Controller } from '@sluice/runtime'
 import { nullLogger, Registry } from '@sluice/telemetry'
-import { decodeLokiPush, type LokiPushRequest, snappyDecode } from '@sluice/wire'
 import { builtinComponents, type ClusterRouting, HttpServers, type NodeServices } from '../src/index.ts'
 
-/** A Loki push endpoint for tests: decodes what it receives and answers the scripted statuses, then 204. */
-export class FakeLoki {
-  readonly received: { headers: IncomingHttpHeaders; push: LokiPushRequest }[] = []
-  readonly statuses: number[] = []
-  readonly #server: Server
-  readonly #script: number[]
-
-  constructor(script: number[] = []) {
-    this.#script = [...script]
-    this.#server = createServer((req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', (c: Buffer) => chunks.push(c))
-      req.on('end', () => {
-        const status = this.#script.shift() ?? 204
-        this.statuses.push(status)
-        if (status < 300)
-          this.received.push({
-            headers: req.headers,
-            push: decodeLokiPush(snappyDecode(Buffer.concat(chunks))),
-          })
-        res.writeHead(status).end(status < 300 ? '' : 'refused\n')
-      })
-    })
-  }
-
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve))
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/loki/api/v1/push`
-  }
-
-  /** Every stream received, label string -> lines, in arrival order. */
-  lines(): Map<string, string[]> {
-    const out = new Map<string, string[]>()
-    for (const r of this.received) {
-      for (const s of r.push.streams) {
-        const key = s.labels.map((l) => `${l.name}=${l.value}`).join(',')
-        out.set(key, [...(out.get(key) ?? []), ...s.entries.map((e) => e.line)])
-      }
-    }
-    return out
-  }
-
-  entries(): number {
-    return this.received.reduce((n, r) => n + r.push.streams.reduce((m, s) => m + s.entries.length, 0), 0)
-  }
-
-  close(): Promise<void> {
-    this.#server.closeAllConnections()
-    return new Promise((resolve) => this.#server.close(() => resolve()))
-  }
-}
+export { FakeLoki } from '@sluice/loki/testing'
 
 export async function until(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs

@@ -9,7 +9,7 @@ import { Registry } from '@sluice/telemetry'
 import { Wal } from '@sluice/wal'
 import type { LokiStream } from '@sluice/wire'
 import { DEFAULT_ENDPOINT, LokiOptionsError, LokiSender, recordsByShard } from '../src/index.ts'
-import { FakeLoki } from './fake-loki.ts'
+import { FakeLoki } from '../src/testing/fake-loki.ts'
 
 const SHARDS = 4
 

@@ -55,6 +55,11 @@ export class FakeLoki {
     return out
   }
 
+  /** Entries received, all streams together. */
+  entries(): number {
+    return this.received.reduce((n, r) => n + r.push.streams.reduce((m, s) => m + s.entries.length, 0), 0)
+  }
+
   async waitFor(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
     while (!predicate()) {
