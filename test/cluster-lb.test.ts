@@ -7,7 +7,14 @@ import { promisify } from 'node:util'
 import { generateSecret } from '@sluice/cluster'
 import { CLUSTER_CONFIG_PATH, clusterEnv } from './lib/compose.ts'
 import { startRoundRobin } from './lib/nginx.ts'
-import { query, startAgent, startBackend, startNodeExporter, startSluice } from './lib/peers.ts'
+import {
+  query,
+  startAgent,
+  startBackend,
+  startNodeExporter,
+  startSluice,
+  waitForOwners,
+} from './lib/peers.ts'
 import {
   Cleanup,
   freePort,
@@ -89,15 +96,7 @@ describe('three clustered nodes behind a real nginx round-robin, fed by a Promet
         ],
       })
     const nodes = await allStarted(clusterPorts.map(async (_, i) => startNode(i, await freePort())))
-    const threeOwners = () =>
-      waitFor(
-        'every node to see three ready owners',
-        async () => {
-          for (const node of nodes) if ((await viewOf(node.url)).ownership.length !== 3) return undefined
-          return true
-        },
-        30_000,
-      )
+    const threeOwners = () => waitForOwners(nodes, 3)
     await threeOwners()
     const lb = await startRoundRobin(
       cleanup,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { after, describe, test } from 'node:test'
 import { decodeLokiPush, encodeLokiPush, type LokiStream, snappyDecode, snappyEncode } from '@sluice/wire'
-import { startSluice } from './lib/peers.ts'
+import { startSluice, waitForOwners } from './lib/peers.ts'
 import { Cleanup, freePort, waitFor } from './lib/process.ts'
 
 /** One entry as the fake Loki saw it: which node sent it, and the line. */
@@ -96,17 +96,7 @@ describe('three clustered nodes running loki.source.api behind round-robin', () 
         }),
       )
     }
-    await waitFor(
-      'every node to see three ready members',
-      async () => {
-        for (const node of nodes) {
-          const view = (await (await fetch(`${node.url}/api/v1/cluster`)).json()) as { ownership: unknown[] }
-          if (view.ownership.length !== 3) return undefined
-        }
-        return true
-      },
-      30_000,
-    )
+    await waitForOwners(nodes, 3)
     const pushUrl = (r: number) => `http://127.0.0.1:${ingestPorts[r % 3]}/loki/api/v1/push`
     // A probe through every node, retried while the hand-over that followed the last join settles.
     for (let r = 0; r < 3; r++)

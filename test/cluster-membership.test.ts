@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Label } from '@sluice/contracts'
-import { query, startBackend, startSluice } from './lib/peers.ts'
+import { query, startBackend, startSluice, waitForOwners } from './lib/peers.ts'
 import { Cleanup, freePort, Proc, tempDir, waitFor, waitForHttp, writeFile } from './lib/process.ts'
 import { RoundRobinLoad } from './lib/round-robin.ts'
 
@@ -117,19 +117,8 @@ async function sumOver(nodes: Node[], name: string, labels?: RegExp): Promise<nu
   return sum
 }
 
-async function waitOwners(nodes: Node[], n: number): Promise<void> {
-  await waitFor(
-    `every node to see ${n} ready members`,
-    async () => {
-      for (const node of nodes) {
-        const view = (await (await fetch(`${node.url}/api/v1/cluster`)).json()) as { ownership: unknown[] }
-        if (view.ownership.length !== n) return undefined
-      }
-      return true
-    },
-    20_000,
-    100,
-  )
+function waitOwners(nodes: Node[], n: number): Promise<void> {
+  return waitForOwners(nodes, n, 20_000, 100)
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import { query, startBackend, startSluice } from './lib/peers.ts'
+import { query, startBackend, startSluice, waitForOwners } from './lib/peers.ts'
 import { Cleanup, freePort, waitFor } from './lib/process.ts'
 import { SequentialSender } from './lib/push.ts'
 
@@ -29,17 +29,7 @@ describe('three clustered nodes behind round-robin, in front of a Prometheus tha
         }),
       )
     }
-    await waitFor(
-      'every node to see three ready members',
-      async () => {
-        for (const node of nodes) {
-          const view = (await (await fetch(`${node.url}/api/v1/cluster`)).json()) as { ownership: unknown[] }
-          if (view.ownership.length !== 3) return undefined
-        }
-        return true
-      },
-      30_000,
-    )
+    await waitForOwners(nodes, 3)
 
     const series = Array.from({ length: 60 }, (_, i) => [
       { name: '__name__', value: 'cluster_order_test' },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import { startBackend, startSluice } from './lib/peers.ts'
+import { startBackend, startSluice, waitForOwners } from './lib/peers.ts'
 import { Cleanup, freePort, waitFor } from './lib/process.ts'
 import { alloyTargets, type CountingTarget, startTargets } from './lib/scrape-targets.ts'
 
@@ -39,11 +39,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** Which node scraped each target in [from, to): the set of scraper names per target. */
 function scrapers(targets: readonly CountingTarget[], from: number, to: number): Map<string, Set<string>> {
   return new Map(targets.map((t) => [t.name, new Set(t.between(from, to).map((h) => h.by))]))
-}
-
-async function clusterSize(node: Node): Promise<number> {
-  const view = (await (await fetch(`${node.url}/api/v1/cluster`)).json()) as { ownership: unknown[] }
-  return view.ownership.length
 }
 
 /** count_over_time per target at an instant in the past, from the backend. */
@@ -91,11 +86,7 @@ describe('prometheus.scrape with clustering on three nodes: targets sharded, scr
       return { ...node, name }
     }
     const nodes: Node[] = await Promise.all([start(0), start(1), start(2)])
-    await waitFor(
-      'three ready members on every node',
-      async () => ((await Promise.all(nodes.map(clusterSize))).every((n) => n === 3) ? true : undefined),
-      30_000,
-    )
+    await waitForOwners(nodes, 3)
 
     // Steady state: from the targets' side, each got one GET per second from exactly one node.
     await sleep(3000)
@@ -160,12 +151,7 @@ describe('prometheus.scrape with clustering on three nodes: targets sharded, scr
     const joinAt = Date.now()
     nodes.push(await start(3))
     const joiner = nodes[3]!
-    await waitFor(
-      'three ready members after the join',
-      async () =>
-        (await Promise.all([...survivors, joiner].map(clusterSize))).every((n) => n === 3) ? true : undefined,
-      30_000,
-    )
+    await waitForOwners([...survivors, joiner], 3)
     await sleep(3000)
     const t1 = Date.now()
     await sleep(4000)
@@ -233,11 +219,7 @@ describe('prometheus.scrape with clustering on three nodes: targets sharded, scr
     const nodes: Node[] = [await start(0)]
     nodes.push(await start(1))
     nodes.push(await start(2))
-    await waitFor(
-      'three ready members on every node',
-      async () => ((await Promise.all(nodes.map(clusterSize))).every((n) => n === 3) ? true : undefined),
-      30_000,
-    )
+    await waitForOwners(nodes, 3)
     await sleep(3000)
     const t0 = Date.now()
     await sleep(3000)

@@ -1,5 +1,14 @@
 import { join } from 'node:path'
-import { type Cleanup, freePort, Proc, SLUICE_BIN, tempDir, waitForHttp, writeFile } from './process.ts'
+import {
+  type Cleanup,
+  freePort,
+  Proc,
+  SLUICE_BIN,
+  tempDir,
+  waitFor,
+  waitForHttp,
+  writeFile,
+} from './process.ts'
 
 /** A real Prometheus server that accepts remote-write (and rejects out-of-order samples). */
 export async function startBackend(
@@ -122,4 +131,28 @@ export async function query(
   }
   if (body.status !== 'success') throw new Error(`query ${promql} failed: ${JSON.stringify(body)}`)
   return body.data.result
+}
+
+/** How many ready members (owners) a Sluice node's `/api/v1/cluster` lists. */
+export async function ownersSeenBy(url: string): Promise<number> {
+  const view = (await (await fetch(`${url}/api/v1/cluster`)).json()) as { ownership: unknown[] }
+  return view.ownership.length
+}
+
+/** Waits (bounded) until every node sees exactly `n` ready members. */
+export async function waitForOwners(
+  nodes: readonly { url: string }[],
+  n: number,
+  timeoutMs = 30_000,
+  everyMs?: number,
+): Promise<void> {
+  await waitFor(
+    `every node to see ${n} ready members`,
+    async () =>
+      (await Promise.all(nodes.map((node) => ownersSeenBy(node.url)))).every((c) => c === n)
+        ? true
+        : undefined,
+    timeoutMs,
+    everyMs,
+  )
 }
