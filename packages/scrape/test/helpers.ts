@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { Label } from '@sluice/contracts'
 import {
   defaultScrapeConfig,
+  type ParseScrapeInput,
   type ScrapeAppender,
   type ScrapeConfig,
   type ScrapedSeries,
@@ -135,3 +136,24 @@ export function asRecord(labels: readonly Label[]): Record<string, string> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** The target labels {@link parseInput} scrapes for. */
+export const TARGET = labelsOf({ instance: 'h:1', job: 'node' })
+
+/** The input of one text-format scrape of {@link TARGET} with every limit off, `over` applied. */
+export function parseInput(body: string, over: Partial<ParseScrapeInput> = {}): ParseScrapeInput {
+  return {
+    body,
+    contentType: 'text/plain; version=0.0.4',
+    targetLabels: TARGET,
+    scrapeTimestampMs: 1_000_000,
+    honorLabels: false,
+    honorTimestamps: true,
+    trackTimestampsStaleness: false,
+    sampleLimit: 0,
+    labelLimit: 0,
+    labelNameLengthLimit: 0,
+    labelValueLengthLimit: 0,
+    ...over,
+  }
+}

@@ -1,31 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import {
-  type ParseScrapeInput,
-  parseScrapeBody,
-  ScrapeLabelLimitError,
-  ScrapeSampleLimitError,
-} from '../src/index.ts'
-import { asRecord, labelsOf } from './helpers.ts'
-
-const TARGET = labelsOf({ instance: 'h:1', job: 'node' })
-
-function input(body: string, over: Partial<ParseScrapeInput> = {}): ParseScrapeInput {
-  return {
-    body,
-    contentType: 'text/plain; version=0.0.4',
-    targetLabels: TARGET,
-    scrapeTimestampMs: 1_000_000,
-    honorLabels: false,
-    honorTimestamps: true,
-    trackTimestampsStaleness: false,
-    sampleLimit: 0,
-    labelLimit: 0,
-    labelNameLengthLimit: 0,
-    labelValueLengthLimit: 0,
-    ...over,
-  }
-}
+import { parseScrapeBody, ScrapeLabelLimitError, ScrapeSampleLimitError } from '../src/index.ts'
+import { asRecord, parseInput as input } from './helpers.ts'
 
 describe('parseScrapeBody', () => {
   test('attaches target labels, sorted, to every series', () => {

@@ -6,32 +6,12 @@ import {
   encodeLabelFields,
   encodeScrapedSeries,
   type ParsedScrape,
-  type ParseScrapeInput,
   parseScrapeBody,
   ScrapedSample,
   ScrapedSeries,
   SeriesCache,
 } from '../src/index.ts'
-import { asRecord, labelsOf } from './helpers.ts'
-
-const TARGET = labelsOf({ instance: 'h:1', job: 'node' })
-
-function input(body: string, over: Partial<ParseScrapeInput> = {}): ParseScrapeInput {
-  return {
-    body,
-    contentType: 'text/plain; version=0.0.4',
-    targetLabels: TARGET,
-    scrapeTimestampMs: 1_000_000,
-    honorLabels: false,
-    honorTimestamps: true,
-    trackTimestampsStaleness: false,
-    sampleLimit: 0,
-    labelLimit: 0,
-    labelNameLengthLimit: 0,
-    labelValueLengthLimit: 0,
-    ...over,
-  }
-}
+import { asRecord, parseInput as input, labelsOf, TARGET } from './helpers.ts'
 
 /** A scrape's result or error, without the cache's encoded bytes, for comparing two parses. */
 function outcome(run: () => ParsedScrape): unknown {
