@@ -1,3 +1,5 @@
+// First: its flags must be set before any other module allocates or starts a worker.
+import './heap-flags.ts'
 import { readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
