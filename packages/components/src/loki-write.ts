@@ -162,11 +162,11 @@ class LokiWrite implements Component<Args>, LogsReceiver {
       external.length === 0
         ? streams
         : streams.map((s) => ({ labels: withExternal(s.labels, external), entries: s.entries }))
-    const records = recordsByShard(labelled, LOKI_SHARDS)
-    const appends: Promise<void>[] = []
-    for (const e of endpoints)
-      for (const [shard, record] of records) appends.push(e.wal.append(shard, [record]))
-    const settled = await Promise.allSettled(appends)
+    const records = [...recordsByShard(labelled, LOKI_SHARDS)].map(([shard, record]) => ({
+      shard,
+      ...record,
+    }))
+    const settled = await Promise.allSettled(endpoints.map((e) => e.wal.appendShards(records)))
     const failed = settled.find((s) => s.status === 'rejected')
     if (failed) throw (failed as PromiseRejectedResult).reason
     this.#received.inc({ component: this.id }, entryCount(streams))

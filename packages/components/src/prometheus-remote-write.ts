@@ -195,7 +195,7 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
       this.#ctx.services.sinks.set(e.sinkId, {
         shards: e.shards,
         // `payload` is a snappy block (the pipeline compresses sink outputs), stored as it is.
-        appendShard: (shard, payload, _series, samples) => e.wal.append(shard, [{ payload, samples }]),
+        appendShards: (records) => e.wal.appendShards(records),
         backlog: () => e.wal.stats(),
       })
       e.sender.start()

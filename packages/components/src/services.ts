@@ -12,10 +12,22 @@ export interface WalBacklog {
 }
 
 /** Where a sink (a remote_write endpoint) takes the series a push produced for one of its WAL shards. */
+/** One WAL record for a sink's shard: a snappy block of `series` series and `samples` samples. */
+export interface ShardRecord {
+  shard: number
+  payload: Uint8Array
+  series: number
+  samples: number
+}
+
 export interface ShardSink {
   /** WAL shards; a record forwarded by another member is taken only if it was sharded for as many. */
   readonly shards: number
-  appendShard(shard: number, payload: Uint8Array, series: number, samples: number): Promise<void>
+  /**
+   * Appends each record to its shard, all in one WAL write; resolves once all are durable. A push's
+   * records for one sink come in one call, in the order the pipeline produced them.
+   */
+  appendShards(records: readonly ShardRecord[]): Promise<void>
   /** What its WAL still holds; cluster hand-over waits on it (see docs/cluster.md). */
   backlog?(): WalBacklog
 }
@@ -165,10 +177,10 @@ export async function deliver(
   const local: Promise<void>[] = []
   const remote: Promise<void>[] = []
   try {
-    for (const out of result.local) {
-      const sink = services.sinks.get(out.sinkId)
-      if (!sink) throw new SinkGoneError(out.sinkId)
-      local.push(sink.appendShard(out.shard, out.payload, out.series, out.samples))
+    for (const [sinkId, records] of bySink(result.local)) {
+      const sink = services.sinks.get(sinkId)
+      if (!sink) throw new SinkGoneError(sinkId)
+      local.push(sink.appendShards(records))
     }
     for (const out of result.main) {
       const sink = services.mains.get(out.id)
@@ -213,18 +225,28 @@ export async function appendForwarded(
   sinks: ReadonlyMap<string, ShardSink>,
   parts: readonly ForwardPart[],
 ): Promise<void> {
-  const targets: ShardSink[] = []
-  for (const part of parts) {
-    const sink = sinks.get(part.sinkId)
-    if (!sink) throw new SinkGoneError(part.sinkId)
-    if (sink.shards !== part.shards) throw new ForwardShardsError(part.sinkId, part.shards, sink.shards)
-    targets.push(sink)
+  const targets: [ShardSink, ShardRecord[]][] = []
+  for (const [sinkId, records] of bySink(parts)) {
+    const sink = sinks.get(sinkId)
+    if (!sink) throw new SinkGoneError(sinkId)
+    for (const part of records)
+      if (sink.shards !== part.shards) throw new ForwardShardsError(sinkId, part.shards, sink.shards)
+    targets.push([sink, records])
   }
-  const settled = await Promise.allSettled(
-    parts.map((p, i) => targets[i]!.appendShard(p.shard, p.payload, p.series, p.samples)),
-  )
+  const settled = await Promise.allSettled(targets.map(([sink, records]) => sink.appendShards(records)))
   const failed = settled.find((s) => s.status === 'rejected')
   if (failed) throw (failed as PromiseRejectedResult).reason
+}
+
+/** Records grouped by sink, each group in the given order. */
+function bySink<R extends ShardRecord & { sinkId: string }>(records: readonly R[]): Map<string, R[]> {
+  const groups = new Map<string, R[]>()
+  for (const record of records) {
+    const group = groups.get(record.sinkId)
+    if (group === undefined) groups.set(record.sinkId, [record])
+    else group.push(record)
+  }
+  return groups
 }
 
 /** The version of the ownership table a push was routed by. */

@@ -7,8 +7,8 @@ import { appendForwarded, type ShardSink } from '../src/services.ts'
 function recorder(shards: number, appended: string[]): ShardSink {
   return {
     shards,
-    appendShard: async (shard, payload) => {
-      appended.push(`${shard}:${[...payload].join(',')}`)
+    appendShards: async (records) => {
+      for (const { shard, payload } of records) appended.push(`${shard}:${[...payload].join(',')}`)
     },
   }
 }

@@ -86,53 +86,74 @@ export class ShardReader {
     const pending: WalRecord[] = []
     let pendingWeight = 0
     let cursor = 0
-    // The wait deadline of the batch being filled: one timer per batch, not one per record waited for.
-    let deadline: AbortSignal | undefined
-    let wake: AbortSignal | undefined
+    // The wait deadline of the batch being filled: one timer per batch, not one per record waited for,
+    // cleared when the batch goes out full. (AbortSignal.timeout and AbortSignal.any per batch cost a
+    // composite signal's weak references, and a DOMException when the timer fired long after the send.)
+    let deadline: AbortController | undefined
+    let deadlineTimer: NodeJS.Timeout | undefined
     let deadlineAt = 0
+    const endDeadline = (): void => {
+      clearTimeout(deadlineTimer)
+      deadline = undefined
+    }
+    const onStop = (): void => deadline?.abort()
+    stopping.addEventListener('abort', onStop, { once: true })
     const backoff = new Backoff(this.#options.minBackoffMs, this.#options.maxBackoffMs)
-    while (!stopping.aborted) {
-      try {
-        if (pendingWeight < maxBatchWeight) {
-          const records = await wal.read(shard, cursor, READ_RECORDS, READ_BYTES)
-          for (const record of records) {
-            pending.push(record)
-            pendingWeight += weigh(record)
+    try {
+      while (!stopping.aborted) {
+        try {
+          if (pendingWeight < maxBatchWeight) {
+            const records = await wal.read(shard, cursor, READ_RECORDS, READ_BYTES)
+            for (const record of records) {
+              pending.push(record)
+              pendingWeight += weigh(record)
+            }
+            if (records.length > 0) cursor = records.at(-1)!.seq
           }
-          if (records.length > 0) cursor = records.at(-1)!.seq
-        }
-        if (pending.length === 0) {
-          await wal.waitForData(shard, cursor, stopping)
-          continue
-        }
-        // A batch that is not full waits for more records, until its oldest record is batchWaitMs
-        // old; records that waited in the WAL (backlog, restart) go at once.
-        const sendAt = pending[0]!.appendedAt + batchWaitMs
-        if (pendingWeight < maxBatchWeight && Date.now() < sendAt) {
-          if (deadline === undefined || wake === undefined || deadlineAt !== sendAt) {
-            deadlineAt = sendAt
-            deadline = AbortSignal.timeout(Math.max(1, Math.ceil(sendAt - Date.now())))
-            wake = AbortSignal.any([stopping, deadline])
+          if (pending.length === 0) {
+            await wal.waitForData(shard, cursor, stopping)
+            continue
           }
-          await wal.waitForData(shard, cursor, wake)
-          if (!deadline.aborted) continue
+          // A batch that is not full waits for more records, until its oldest record is batchWaitMs
+          // old; records that waited in the WAL (backlog, restart) go at once.
+          const sendAt = pending[0]!.appendedAt + batchWaitMs
+          if (pendingWeight < maxBatchWeight && Date.now() < sendAt) {
+            if (deadline === undefined || deadlineAt !== sendAt) {
+              endDeadline()
+              const controller = new AbortController()
+              deadline = controller
+              deadlineAt = sendAt
+              deadlineTimer = setTimeout(
+                () => controller.abort(),
+                Math.max(1, Math.ceil(sendAt - Date.now())),
+              )
+            }
+            const { signal } = deadline
+            await wal.waitForData(shard, cursor, signal)
+            // Woken by new records (or by stop, which the loop's condition ends on): not yet.
+            if (!signal.aborted || stopping.aborted) continue
+          }
+          endDeadline()
+          const held = hold?.wait(stopping)
+          if (held !== undefined) {
+            await held
+            continue
+          }
+          const end = batchEnd(pending, weigh, maxBatchWeight)
+          const batch = pending.slice(0, end)
+          if ((await deliver(batch)) === 'stopped') return
+          await wal.ack(shard, batch.at(-1)!.seq)
+          pending.splice(0, end)
+          for (const record of batch) pendingWeight -= weigh(record)
+        } catch (err) {
+          if (isSluiceError(err, 'SLUICE_ERR_WAL_CLOSED')) return
+          logger.error({ err, shard }, 'sender shard loop failed; retrying')
+          await sleep(backoff.next(), undefined, { signal: stopping }).catch(() => {})
         }
-        const held = hold?.wait(stopping)
-        if (held !== undefined) {
-          await held
-          continue
-        }
-        const end = batchEnd(pending, weigh, maxBatchWeight)
-        const batch = pending.slice(0, end)
-        if ((await deliver(batch)) === 'stopped') return
-        await wal.ack(shard, batch.at(-1)!.seq)
-        pending.splice(0, end)
-        for (const record of batch) pendingWeight -= weigh(record)
-      } catch (err) {
-        if (isSluiceError(err, 'SLUICE_ERR_WAL_CLOSED')) return
-        logger.error({ err, shard }, 'sender shard loop failed; retrying')
-        await sleep(backoff.next(), undefined, { signal: stopping }).catch(() => {})
       }
+    } finally {
+      endDeadline()
+      stopping.removeEventListener('abort', onStop)
     }
   }
 }

@@ -38,6 +38,31 @@ test('concurrent appends keep call order within each shard', async (t) => {
   }
 })
 
+test('appendShards writes records of several shards in one call, in entry order per shard', async (t) => {
+  const wal = await Wal.open({ path: await tempDir(t), shards: 3 })
+  t.after(() => wal.close())
+  const entry = (shard: number, tag: string) => ({ shard, ...tagged(tag) })
+  await Promise.all([
+    wal.appendShards([entry(0, '0a'), entry(2, '2a'), entry(0, '0b')]),
+    wal.appendShards([entry(2, '2b'), entry(0, '0c')]),
+  ])
+  assert.deepEqual(
+    (await readAll(wal, 0)).map((r) => tagOf(r.payload)),
+    ['0a', '0b', '0c'],
+  )
+  assert.deepEqual(await readAll(wal, 1), [])
+  assert.deepEqual(
+    (await readAll(wal, 2)).map((r) => tagOf(r.payload)),
+    ['2a', '2b'],
+  )
+  assert.equal(wal.stats().records, 5)
+  // One bad shard refuses the whole call: nothing of it is appended.
+  await assert.rejects(wal.appendShards([entry(1, 'x'), entry(3, 'y')]), (err) =>
+    isSluiceError(err, 'SLUICE_ERR_WAL_SHARD'),
+  )
+  assert.equal(wal.stats().records, 5)
+})
+
 test('read honours afterSeq, maxRecords and maxBytes, returning at least one record', async (t) => {
   const wal = await Wal.open({ path: await tempDir(t), shards: 1 })
   t.after(() => wal.close())
