@@ -1,5 +1,5 @@
 import type { OwnershipTable } from '@sluice/cluster/ownership'
-import { type Label, SluiceError, sortLabels } from '@sluice/contracts'
+import { compareLabelNames, type Label, SluiceError, sortLabels } from '@sluice/contracts'
 import { encodeLokiPush, hashLabels, type LokiStream } from '@sluice/wire'
 import { fanOut, type LogsReceiver } from './loki-receiver.ts'
 import type { ClusterRouting } from './services.ts'
@@ -17,7 +17,7 @@ export class StreamSplit {
 
 function sorted(labels: readonly Label[]): readonly Label[] {
   for (let i = 1; i < labels.length; i++)
-    if (labels[i - 1]!.name > labels[i]!.name) return sortLabels([...labels])
+    if (compareLabelNames(labels[i - 1]!.name, labels[i]!.name) > 0) return sortLabels([...labels])
   return labels
 }
 

@@ -82,11 +82,15 @@ describe('splitting a push by stream owner', () => {
       const labels = [
         { name: 'app', value: `app-${i}` },
         { name: 'env', value: i % 2 === 0 ? 'prod' : 'dev' },
+        // Code point order: U+FF5F before U+1F600, which UTF-16 order (a surrogate, 0xD83D) reverses.
+        { name: '\u{FF5F}', value: 'x' },
+        { name: '\u{1F600}', value: 'y' },
       ]
       const owner = ownerOfStream(t, labels)
       const h = hashLabels(labels)
       assert.equal(owner, t.ownerIndexOfHash(Number(h >> 32n), Number(h & 0xffffffffn)))
-      assert.equal(ownerOfStream(t, [labels[1]!, labels[0]!]), owner, 'label order does not matter')
+      assert.equal(ownerOfStream(t, [...labels].reverse()), owner, 'label order does not matter')
+      assert.equal(ownerOfStream(t, [labels[0]!, labels[1]!, labels[3]!, labels[2]!]), owner)
       const again = splitStreams([stream(labels, 'another', 'push')], t, owner)
       assert.equal(again.local.length, 1, 'the owner keeps it in a later push too')
       owners.add(owner)

@@ -1,4 +1,4 @@
-import type { Label } from '@sluice/contracts'
+import { compareLabelNames, type Label, sortLabels } from '@sluice/contracts'
 import type { ScrapeLabelLimitError } from './errors.ts'
 
 /** The settings that decide what a scrape makes of an exposed label set. */
@@ -49,27 +49,7 @@ export function labelLimitProblem(labels: readonly Label[], settings: LabelSetti
 
 /** honor_labels = true: exposed labels win; target labels fill in the names the target did not expose. */
 function mergeHonoring(scraped: readonly Label[], target: readonly Label[]): Label[] {
-  const out: Label[] = []
-  let i = 0
-  let j = 0
-  while (i < scraped.length || j < target.length) {
-    const a = scraped[i]
-    const b = target[j]
-    if (a !== undefined && a.value === '') {
-      i++
-    } else if (b === undefined || (a !== undefined && a.name < b.name)) {
-      out.push(a!)
-      i++
-    } else if (a === undefined || b.name < a.name) {
-      out.push(b)
-      j++
-    } else {
-      out.push(a)
-      i++
-      j++
-    }
-  }
-  return out
+  return mergeSorted(scraped, target, (exposed) => exposed)
 }
 
 /**
@@ -78,30 +58,48 @@ function mergeHonoring(scraped: readonly Label[], target: readonly Label[]): Lab
  * common case without conflicts is one merge pass.
  */
 function mergeOverriding(scraped: readonly Label[], target: readonly Label[]): Label[] {
+  let conflicts: Label[] | null = null
+  const out = mergeSorted(scraped, target, (exposed, fromTarget) => {
+    if (conflicts === null) conflicts = []
+    conflicts.push(exposed)
+    return fromTarget
+  })
+  return conflicts === null ? out : renameConflicts(out, conflicts)
+}
+
+/**
+ * Merges two label sets sorted by name into one, leaving out exposed labels with an empty value;
+ * `clash` picks the label kept when both have a name.
+ */
+function mergeSorted(
+  scraped: readonly Label[],
+  target: readonly Label[],
+  clash: (exposed: Label, fromTarget: Label) => Label,
+): Label[] {
   const out: Label[] = []
   let i = 0
   let j = 0
-  let conflicts: Label[] | null = null
   while (i < scraped.length || j < target.length) {
     const a = scraped[i]
     const b = target[j]
     if (a !== undefined && a.value === '') {
       i++
-    } else if (b === undefined || (a !== undefined && a.name < b.name)) {
+      continue
+    }
+    const order = a === undefined ? 1 : b === undefined ? -1 : compareLabelNames(a.name, b.name)
+    if (order < 0) {
       out.push(a!)
       i++
-    } else if (a === undefined || b.name < a.name) {
-      out.push(b)
+    } else if (order > 0) {
+      out.push(b!)
       j++
     } else {
-      out.push(b)
-      if (conflicts === null) conflicts = []
-      conflicts.push(a)
+      out.push(clash(a!, b!))
       i++
       j++
     }
   }
-  return conflicts === null ? out : renameConflicts(out, conflicts)
+  return out
 }
 
 function renameConflicts(labels: Label[], conflicts: Label[]): Label[] {
@@ -115,7 +113,7 @@ function renameConflicts(labels: Label[], conflicts: Label[]): Label[] {
     taken.add(name)
     labels.push({ name, value: c.value })
   }
-  return labels.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
+  return sortLabels(labels)
 }
 
 function utf8Exceeds(s: string, limit: number): boolean {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { sortLabels } from '@sluice/contracts'
 import { parseScrapeBody, ScrapeLabelLimitError, ScrapeSampleLimitError } from '../src/index.ts'
 import { asRecord, parseInput as input } from './helpers.ts'
 
@@ -32,6 +33,20 @@ describe('parseScrapeBody', () => {
       instance: 'h:1',
       job: 'node',
     })
+  })
+
+  test('orders merged labels by code point, also names above U+FFFF, when a clash renames one', () => {
+    // UTF-16 order would put U+1F600 (a surrogate pair, 0xD83D...) before U+FF5F; Prometheus does not.
+    const targetLabels = sortLabels([
+      { name: 'job', value: 'node' },
+      { name: '\u{1F600}', value: 'smile' },
+      { name: '\u{FF5F}', value: 'paren' },
+    ])
+    const r = parseScrapeBody(input('a{job="app"} 1\n', { targetLabels }))
+    assert.deepEqual(
+      r.series[0]!.labels.map((l) => l.name),
+      ['__name__', 'exported_job', 'job', '\u{FF5F}', '\u{1F600}'],
+    )
   })
 
   test('with honor_labels, exposed labels win and target labels fill the gaps', () => {

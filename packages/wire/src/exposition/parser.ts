@@ -1,4 +1,4 @@
-import type { Label } from '@sluice/contracts'
+import { compareLabelNames, type Label } from '@sluice/contracts'
 import {
   BACKSLASH,
   COMMA,
@@ -678,7 +678,7 @@ function sortLabels(labels: Label[], line: number): void {
   for (let i = 1; i < labels.length; i++) {
     const label = labels[i]!
     let j = i - 1
-    while (j >= 0 && labels[j]!.name > label.name) {
+    while (j >= 0 && compareLabelNames(labels[j]!.name, label.name) > 0) {
       labels[j + 1] = labels[j]!
       j--
     }
