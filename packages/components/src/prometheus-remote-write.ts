@@ -114,10 +114,10 @@ function queueConfig(q: EndpointArgs['queue_config']): QueueConfig {
 }
 
 /**
- * The number of WAL shards, fixed for an endpoint: each shard has one request in flight, which is
- * what keeps a series in order. Prometheus resizes shards from throughput; a durable per-shard log
- * cannot re-home series without reordering them, so Sluice takes max_shards capped at 16 (enough to
- * keep a remote backend's latency hidden) and at least min_shards.
+ * The number of WAL shards (ordered logs) of an endpoint: max_shards capped at 16 (enough to keep a
+ * remote backend's latency hidden), and at least min_shards. Each has at most one request in flight.
+ * How many of them pushes are split into follows the load between min_shards and this, as
+ * Prometheus resizes its shards (a clustered node uses them all: its members must agree).
  */
 export function shardCount(queue: QueueConfig): number {
   return Math.max(1, queue.min_shards, Math.min(queue.max_shards, 16))
@@ -131,23 +131,20 @@ function externalLabelsOf(map: Record<string, string> | undefined): Label[] {
 
 class Endpoint {
   readonly sinkId: string
-  readonly shards: number
   readonly writeRelabel: RelabelRule[]
   readonly wal: Wal
   readonly sender: RemoteWriteSender
 
-  constructor(
-    sinkId: string,
-    shards: number,
-    writeRelabel: RelabelRule[],
-    wal: Wal,
-    sender: RemoteWriteSender,
-  ) {
+  constructor(sinkId: string, writeRelabel: RelabelRule[], wal: Wal, sender: RemoteWriteSender) {
     this.sinkId = sinkId
-    this.shards = shards
     this.writeRelabel = writeRelabel
     this.wal = wal
     this.sender = sender
+  }
+
+  /** The shards pushes are split into now (the sender's count, which follows the load). */
+  get shards(): number {
+    return this.sender.shards
   }
 }
 
@@ -193,7 +190,9 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
     this.#endpoints = endpoints
     for (const e of endpoints) {
       this.#ctx.services.sinks.set(e.sinkId, {
-        shards: e.shards,
+        get shards() {
+          return e.shards
+        },
         // `payload` is a snappy block (the pipeline compresses sink outputs), stored as it is.
         appendShards: (records) => e.wal.appendShards(records),
         backlog: () => e.wal.stats(),
@@ -218,7 +217,7 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
       // is refused rather than sent as garbage.
       format: WAL_FORMAT,
     })
-    const options: EndpointOptions & { wal: Wal; hold?: DeliveryHold } = {
+    const options: EndpointOptions & { wal: Wal; hold?: DeliveryHold; dynamicShards: boolean } = {
       url: e.url,
       name,
       remoteTimeoutMs: e.remote_timeout,
@@ -229,10 +228,12 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
       component: this.id,
       wal,
       hold: this.#ctx.services.cluster?.delivery,
+      // Members route series to each other's shards by a count they must agree on: fixed in a cluster.
+      dynamicShards: this.#ctx.services.cluster === undefined,
     }
     Object.assign(options, clientOptions(e))
     const writeRelabel = rulesOf(e.write_relabel_config)
-    return new Endpoint(`${this.id}/${name}`, shards, writeRelabel, wal, new RemoteWriteSender(options))
+    return new Endpoint(`${this.id}/${name}`, writeRelabel, wal, new RemoteWriteSender(options))
   }
 
   async update(args: Args): Promise<void> {

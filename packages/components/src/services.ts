@@ -15,6 +15,8 @@ export interface WalBacklog {
 /** One WAL record for a sink's shard: a snappy block of `series` series and `samples` samples. */
 export interface ShardRecord {
   shard: number
+  /** The sink's shard count `shard` was chosen with. */
+  shards: number
   payload: Uint8Array
   series: number
   samples: number
@@ -177,11 +179,16 @@ export async function deliver(
   const local: Promise<void>[] = []
   const remote: Promise<void>[] = []
   try {
+    const targets: [ShardSink, ShardRecord[]][] = []
     for (const [sinkId, records] of bySink(result.local)) {
       const sink = services.sinks.get(sinkId)
       if (!sink) throw new SinkGoneError(sinkId)
-      local.push(sink.appendShards(records))
+      for (const record of records)
+        if (record.shards !== sink.shards) throw new ReshardedError(sinkId, record.shards, sink.shards)
+      targets.push([sink, records])
     }
+    // Checked first, appended then, in one synchronous pass: no sink changes its count in between.
+    for (const [sink, records] of targets) local.push(sink.appendShards(records))
     for (const out of result.main) {
       const sink = services.mains.get(out.id)
       if (!sink) throw new SinkGoneError(out.id)
@@ -202,6 +209,21 @@ export async function deliver(
   const settled = await Promise.allSettled([...local, ...remote])
   const failed = settled.find((s) => s.status === 'rejected')
   if (failed) throw (failed as PromiseRejectedResult).reason
+}
+
+/**
+ * A push was split for a sink's previous shard count: the sink changed it (by load) while the push was
+ * in the worker pool. Appending the old split would put series in other shards than their newer
+ * samples; the sender retries and the push is split again.
+ */
+export class ReshardedError extends SluiceError {
+  constructor(sinkId: string, got: number, have: number) {
+    super(
+      'SLUICE_ERR_RESHARDED',
+      `${sinkId} went from ${got} to ${have} shards while the push was processed; retry`,
+      { status: 503 },
+    )
+  }
 }
 
 /** A forwarded record is for a sink this node runs with another shard count (configs differ): retry. */

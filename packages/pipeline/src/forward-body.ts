@@ -1,4 +1,5 @@
 import { ForwardBodyError } from './errors.ts'
+import { PushOutput } from './result.ts'
 
 /** The framing version a forward body starts with; a body of another version is refused (400). */
 export const FORWARD_BODY_VERSION = 1
@@ -8,37 +9,10 @@ const FIXED = 20
 
 /**
  * One WAL record forwarded to the member that owns its series: what the owner's sink `sinkId` would
- * have appended to WAL shard `shard` had it run the plan itself.
+ * have appended to WAL shard `shard` had it run the plan itself. The owner takes it only when its sink
+ * has `shards` shards: otherwise one series could land on two of its shards and lose its order.
  */
-export class ForwardPart {
-  readonly sinkId: string
-  readonly shard: number
-  /**
-   * The sink's shard count the sender chose `shard` with. The owner takes the record only when its sink
-   * has as many shards: otherwise one series could land on two of its shards and lose its order.
-   */
-  readonly shards: number
-  /** A remote-write 1.0 WriteRequest as one snappy block, as the sink stores it. */
-  readonly payload: Uint8Array
-  readonly series: number
-  readonly samples: number
-
-  constructor(
-    sinkId: string,
-    shard: number,
-    shards: number,
-    payload: Uint8Array,
-    series: number,
-    samples: number,
-  ) {
-    this.sinkId = sinkId
-    this.shard = shard
-    this.shards = shards
-    this.payload = payload
-    this.series = series
-    this.samples = samples
-  }
-}
+export class ForwardPart extends PushOutput {}
 
 const utf8 = new TextEncoder()
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })

@@ -194,7 +194,7 @@ function ownedBody(body: Uint8Array): Uint8Array {
 /** Gives the structured-cloned result its classes back (their shapes are what the WAL path expects). */
 function revive(plain: PushResult): PushResult {
   return new PushResult(
-    plain.local.map((o) => new PushOutput(o.sinkId, o.shard, o.payload, o.series, o.samples)),
+    plain.local.map((o) => new PushOutput(o.sinkId, o.shard, o.shards, o.payload, o.series, o.samples)),
     plain.main.map((o) => new MainOutput(o.id, o.payload, o.series, o.samples)),
     plain.remote.map((o) => new RemoteOutput(o.ownerIndex, o.payload, o.series, o.samples)),
     plain.seriesIn,

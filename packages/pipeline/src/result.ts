@@ -3,6 +3,11 @@ export class PushOutput {
   readonly sinkId: string
   readonly shard: number
   /**
+   * The sink's shard count `shard` was chosen with (the plan's). A sink whose count changed since
+   * refuses the record: one series could otherwise land on two of its shards and lose its order.
+   */
+  readonly shards: number
+  /**
    * A remote-write 1.0 WriteRequest as one snappy block (the request body a backend takes), in its
    * own ArrayBuffer. Blocks join without recompression (`snappyJoin` of `@sluice/wire`).
    */
@@ -10,9 +15,17 @@ export class PushOutput {
   readonly series: number
   readonly samples: number
 
-  constructor(sinkId: string, shard: number, payload: Uint8Array, series: number, samples: number) {
+  constructor(
+    sinkId: string,
+    shard: number,
+    shards: number,
+    payload: Uint8Array,
+    series: number,
+    samples: number,
+  ) {
     this.sinkId = sinkId
     this.shard = shard
+    this.shards = shards
     this.payload = payload
     this.series = series
     this.samples = samples

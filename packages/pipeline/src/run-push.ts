@@ -457,7 +457,7 @@ class Run {
         const shard = s % dest.shardCount
         const slot = (s - shard) / dest.shardCount
         if (slot === 0) {
-          local.push(new PushOutput(dest.id, shard, payload, batch.series, batch.samples))
+          local.push(new PushOutput(dest.id, shard, dest.shardCount, payload, batch.series, batch.samples))
           continue
         }
         const part = new ForwardPart(dest.id, shard, dest.shardCount, payload, batch.series, batch.samples)

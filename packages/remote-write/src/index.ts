@@ -12,3 +12,4 @@ export { EndpointHeaders, type HeaderOptions, type HeaderProtocol } from './head
 export { parseRetryAfter } from './retry-after.ts'
 export { RemoteWriteSender, WAL_FORMAT } from './sender.ts'
 export { type Delivery, ShardReader, type ShardReaderOptions } from './shard-reader.ts'
+export { RESHARD_INTERVAL_MS, ShardScaler, type ShardScalerOptions } from './shard-scaler.ts'

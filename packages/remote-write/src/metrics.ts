@@ -5,10 +5,14 @@ export type RetryReason = 'http_5xx' | 'http_429' | 'network' | 'timeout'
 /** Why samples were dropped instead of delivered. */
 export type DropReason = 'http_4xx' | 'http_other' | 'too_old'
 
-/** What the queue gauge reads at scrape time from each running sender. */
-interface QueueSource {
-  readonly labels: { component: string; url: string }
+/** What the gauges read at scrape time from each running sender. */
+interface GaugeReadings {
   pendingRecords(): number
+  shards(): number
+}
+
+interface QueueSource extends GaugeReadings {
+  readonly labels: { component: string; url: string }
 }
 
 const LABELS = ['component', 'url']
@@ -35,6 +39,16 @@ function sourcesOf(registry: Registry): Set<QueueSource> {
         for (const source of created) this.set(source.labels, source.pendingRecords())
       },
     })
+    new Gauge({
+      name: 'sluice_remote_write_shards',
+      help: 'WAL shards the endpoint splits series into now (between min_shards and max_shards).',
+      labelNames: LABELS,
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const source of created) this.set(source.labels, source.shards())
+      },
+    })
   }
   return sources
 }
@@ -56,11 +70,12 @@ export class RemoteWriteMetrics {
   readonly #retries: Counter
   readonly #dropped: Counter
   readonly #duration: Histogram
+  readonly #reshards: Counter
 
-  constructor(registry: Registry, labels: { component: string; url: string }, pendingRecords: () => number) {
+  constructor(registry: Registry, labels: { component: string; url: string }, readings: GaugeReadings) {
     this.#registry = registry
     this.#labels = labels
-    this.#source = { labels, pendingRecords }
+    this.#source = { labels, pendingRecords: readings.pendingRecords, shards: readings.shards }
     sourcesOf(registry).add(this.#source)
     this.#sentSamples = counter(
       registry,
@@ -93,6 +108,16 @@ export class RemoteWriteMetrics {
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
         registers: [registry],
       })
+    this.#reshards = counter(
+      registry,
+      'sluice_remote_write_reshards_total',
+      'Changes of the shard count, by direction (up, down).',
+      [...LABELS, 'direction'],
+    )
+  }
+
+  resharded(direction: 'up' | 'down'): void {
+    this.#reshards.inc({ ...this.#labels, direction })
   }
 
   sent(samples: number, bytes: number): void {

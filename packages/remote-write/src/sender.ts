@@ -10,6 +10,7 @@ import { RemoteWriteOptionsError, RemoteWriteStateError } from './errors.ts'
 import { RequestHeaders } from './headers.ts'
 import { type DropReason, RemoteWriteMetrics, type RetryReason } from './metrics.ts'
 import { type Delivery, ShardReader } from './shard-reader.ts'
+import { RESHARD_INTERVAL_MS, ShardScaler } from './shard-scaler.ts'
 
 /** Default of `stop({ drainTimeoutMs })`: unsent data is safe in the WAL, so shutdown need not wait long. */
 const DEFAULT_DRAIN_TIMEOUT_MS = 5_000
@@ -26,9 +27,9 @@ export const WAL_FORMAT = 'prometheus-remote-write-1.0+snappy-block'
  *
  * One reader loop per WAL shard, each with at most one request in flight: the records of a shard
  * reach the backend in WAL order, and callers that put every series into one shard (by hash) get
- * every series in order, through retries too. The shard count is the WAL's and fixed: Prometheus
- * reshards its in-memory queues by throughput, but here a shard is a durable ordered log, and moving
- * series between logs while both still hold unsent data would reorder them.
+ * every series in order, through retries too. How many of the WAL's shards callers use is
+ * {@link shards}, which follows the load between min_shards and max_shards when `dynamicShards` is
+ * set, as Prometheus reshards its queues (see `ShardScaler` for how order survives a change).
  *
  * Records are deleted from the WAL (acknowledged) only after a 2xx, or after a non-retryable answer
  * that drops them. Delivery is at least once: a request that timed out may have been accepted.
@@ -40,9 +41,11 @@ export class RemoteWriteSender {
   readonly #metrics: RemoteWriteMetrics
   readonly #logger: Logger
   readonly #reader: ShardReader
+  readonly #scaler: ShardScaler
+  #reshardTimer: NodeJS.Timeout | undefined
   #stopped: Promise<void> | undefined
 
-  constructor(options: EndpointOptions & { wal: Wal; hold?: DeliveryHold }) {
+  constructor(options: EndpointOptions & { wal: Wal; hold?: DeliveryHold; dynamicShards?: boolean }) {
     checkQueue(options.queue)
     let url: URL
     try {
@@ -68,10 +71,16 @@ export class RemoteWriteSender {
     const shown = new URL(url)
     shown.username = ''
     shown.password = ''
+    this.#scaler = new ShardScaler({
+      wal: this.#wal,
+      minShards: this.#queue.min_shards,
+      maxShards: this.#queue.max_shards,
+      dynamic: options.dynamicShards ?? false,
+    })
     this.#metrics = new RemoteWriteMetrics(
       options.registry ?? new Registry(),
       { component: options.component, url: shown.href },
-      () => this.#wal.stats().records,
+      { pendingRecords: () => this.#wal.stats().records, shards: () => this.#scaler.count },
     )
     this.#logger = (options.logger ?? nullLogger).child({
       component: options.component,
@@ -85,14 +94,48 @@ export class RemoteWriteSender {
       minBackoffMs: this.#queue.min_backoff_ms,
       maxBackoffMs: this.#queue.max_backoff_ms,
       hold: options.hold,
+      cutoff: () => this.#scaler.cutoff(),
       logger: this.#logger,
       deliver: (records) => this.#deliver(records),
     })
   }
 
-  /** Starts one reader loop per WAL shard. */
+  /**
+   * How many of the WAL's shards to split series into now (`hash % shards`). A push split for another
+   * count must not be appended: the caller checks, and has the push retried.
+   */
+  get shards(): number {
+    return this.#scaler.count
+  }
+
+  /** Starts one reader loop per WAL shard, and the periodic look at the shard count. */
   start(): void {
     if (!this.#reader.start()) throw new RemoteWriteStateError('a remote-write sender starts once')
+    this.#reshardTimer = setInterval(() => this.#reshard(), RESHARD_INTERVAL_MS)
+    this.#reshardTimer.unref()
+  }
+
+  /**
+   * Sets the shard count now, within min_shards..max_shards (the periodic look does it by load);
+   * false while records from before the previous change are still unsent.
+   */
+  reshard(shards: number): boolean {
+    const from = this.#scaler.count
+    if (!this.#scaler.set(shards)) return false
+    this.#changed(from)
+    return true
+  }
+
+  #reshard(): void {
+    const from = this.#scaler.count
+    if (this.#scaler.evaluate() !== undefined) this.#changed(from)
+  }
+
+  #changed(from: number): void {
+    const to = this.#scaler.count
+    if (to === from) return
+    this.#metrics.resharded(to > from ? 'up' : 'down')
+    this.#logger.info({ from, to }, 'remote-write shard count changed')
   }
 
   /**
@@ -101,6 +144,7 @@ export class RemoteWriteSender {
    * acknowledged stays in the WAL for the next start. Does not close the WAL.
    */
   stop(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+    clearInterval(this.#reshardTimer)
     this.#stopped ??= this.#reader
       .stop(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS)
       .finally(async () => {
@@ -112,6 +156,15 @@ export class RemoteWriteSender {
 
   /** Sends one batch until it is accepted, dropped, or the sender stops. */
   async #deliver(records: WalRecord[]): Promise<Delivery> {
+    const started = performance.now()
+    try {
+      return await this.#send(records)
+    } finally {
+      this.#scaler.busy(performance.now() - started)
+    }
+  }
+
+  async #send(records: WalRecord[]): Promise<Delivery> {
     const backoff = new Backoff(this.#queue.min_backoff_ms, this.#queue.max_backoff_ms)
     let body: Uint8Array | undefined
     let samples = 0

@@ -8,6 +8,8 @@ import { Backoff } from './backoff.ts'
 const READ_RECORDS = 256
 /** Payload bytes read from the WAL per read. */
 const READ_BYTES = 16 << 20
+/** How often a shard held back by a change of the shard count looks again (changes are rare). */
+const CUTOFF_POLL_MS = 10
 
 /** How a batch left the queue: `stopped` leaves it unacknowledged in the WAL. */
 export type Delivery = 'sent' | 'dropped' | 'stopped'
@@ -24,6 +26,11 @@ export interface ShardReaderOptions {
   maxBackoffMs: number
   /** Checked before each batch is sent; while it holds, what was read stays pending, in order. */
   hold?: DeliveryHold | undefined
+  /**
+   * While it returns a time, records appended after it are not sent, neither alone nor in a batch
+   * with older ones (see `ShardScaler`): they may hold series whose older samples are in other shards.
+   */
+  cutoff?: () => number | undefined
   logger: Logger
   /** Sends one batch until it is accepted, dropped, or the reader stops. */
   deliver: (records: WalRecord[]) => Promise<Delivery>
@@ -139,7 +146,12 @@ export class ShardReader {
             await held
             continue
           }
-          const end = batchEnd(pending, weigh, maxBatchWeight)
+          const cutoff = this.#options.cutoff?.()
+          if (cutoff !== undefined && pending[0]!.appendedAt > cutoff) {
+            await sleep(CUTOFF_POLL_MS, undefined, { signal: stopping }).catch(() => {})
+            continue
+          }
+          const end = batchEnd(pending, weigh, maxBatchWeight, cutoff)
           const batch = pending.slice(0, end)
           if ((await deliver(batch)) === 'stopped') return
           await wal.ack(shard, batch.at(-1)!.seq)
@@ -158,11 +170,23 @@ export class ShardReader {
   }
 }
 
-/** The length of the longest prefix of `pending` within `max`, and at least one record. */
-function batchEnd(pending: WalRecord[], weigh: (record: WalRecord) => number, max: number): number {
+/**
+ * The length of the longest prefix of `pending` within `max` and appended no later than `cutoff` (when
+ * given), and at least one record.
+ */
+function batchEnd(
+  pending: WalRecord[],
+  weigh: (record: WalRecord) => number,
+  max: number,
+  cutoff: number | undefined,
+): number {
   let weight = weigh(pending[0]!)
   let end = 1
-  while (end < pending.length && weight + weigh(pending[end]!) <= max) {
+  while (
+    end < pending.length &&
+    weight + weigh(pending[end]!) <= max &&
+    (cutoff === undefined || pending[end]!.appendedAt <= cutoff)
+  ) {
     weight += weigh(pending[end]!)
     end++
   }

@@ -5,8 +5,10 @@ import { type DeliveryHold, isSluiceError } from '@sluice/contracts'
 import { ManualHold } from '@sluice/contracts/testing'
 import { Registry } from '@sluice/telemetry'
 import { Wal } from '@sluice/wal'
+import { snappyEncode } from '@sluice/wire'
 import { type QueueConfig, RemoteWriteSender } from '../src/index.ts'
 import { FakeBackend } from './helpers/backend.ts'
+import { encodeWriteRequest } from './helpers/prom.ts'
 import { fastQueue, metricValue, range, record, tempDir } from './helpers/setup.ts'
 
 interface Rig {
@@ -15,7 +17,7 @@ interface Rig {
   registry: Registry
   sender: (
     queue?: Partial<QueueConfig>,
-    extra?: { remoteTimeoutMs?: number; hold?: DeliveryHold },
+    extra?: { remoteTimeoutMs?: number; hold?: DeliveryHold; dynamicShards?: boolean },
   ) => RemoteWriteSender
 }
 
@@ -304,4 +306,83 @@ test('a delivery hold keeps batches in the WAL until it lifts, then sends them i
   await backend.waitFor(() => backend.acceptedOf(0).length === 3)
   assert.deepEqual(backend.acceptedOf(0), [0, 1, 2])
   await backend.waitFor(() => wal.stats().records === 0)
+})
+
+test('a change of the shard count keeps every series in order: newer records wait for older ones', async (t) => {
+  // One series, whose samples move from shard 0 (1 shard in use) to shard 3 (4 in use) mid-stream,
+  // while the backend is slow with the older ones: sent at once, the newer would overtake them.
+  const { wal, backend, registry, sender } = await rig(t, 21031, 4)
+  backend.reply = (request) => ({
+    status: 204,
+    delayMs: request.series.some((s) => s.samples.some((p) => p.value < 5)) ? 60 : 0,
+  })
+  const s = sender({ min_shards: 1, max_shards: 4 }, { dynamicShards: true })
+  s.start()
+  assert.equal(s.shards, 1)
+  const sample = (n: number) => ({
+    payload: snappyEncode(
+      encodeWriteRequest([
+        { labels: { __name__: 'ordered', s: 'a' }, samples: [{ value: n, timestamp: n }] },
+      ]),
+    ),
+    samples: 1,
+  })
+  for (const n of range(0, 5)) await wal.append(0, [sample(n)])
+  s.reshard(4)
+  assert.equal(s.shards, 4)
+  for (const n of range(5, 10)) await wal.append(3, [sample(n)])
+  await backend.waitFor(() => backend.accepted.flatMap((r) => r.series).length === 10)
+  const order = backend.accepted.flatMap((r) =>
+    r.series.flatMap((series) => series.samples.map((p) => p.value)),
+  )
+  assert.deepEqual(order, range(0, 10))
+  assert.equal(
+    await metricValue(registry, 'sluice_remote_write_shards', {
+      component: labels.component,
+      url: labels.url.replace('21010', '21031'),
+    }),
+    4,
+  )
+  assert.equal(
+    await metricValue(registry, 'sluice_remote_write_reshards_total', {
+      component: labels.component,
+      url: labels.url.replace('21010', '21031'),
+      direction: 'up',
+    }),
+    1,
+  )
+})
+
+test('after fewer shards, a shard sends its older records without the newer ones that came from elsewhere', async (t) => {
+  // Series b stays in shard 0; series a moves from shard 2 to shard 0 when 4 shards become 2. Shard 0
+  // then holds b's older records and a's newer one: a batch of all three would overtake a's older
+  // records, which the backend is slow with in shard 2.
+  const { wal, backend, sender } = await rig(t, 21032, 4)
+  backend.reply = (request) => ({
+    status: 204,
+    delayMs: request.series.some((s) => s.labels.s === 'a' && s.samples[0]!.value < 3) ? 60 : 0,
+  })
+  const s = sender({ min_shards: 1, max_shards: 4 }, { dynamicShards: true })
+  assert.equal(s.reshard(4), true)
+  const sample = (series: string, n: number) => ({
+    payload: snappyEncode(
+      encodeWriteRequest([
+        { labels: { __name__: 'ordered', s: series }, samples: [{ value: n, timestamp: n }] },
+      ]),
+    ),
+    samples: 1,
+  })
+  await wal.append(2, [sample('a', 0), sample('a', 1), sample('a', 2)])
+  await wal.append(0, [sample('b', 0), sample('b', 1)])
+  assert.equal(s.reshard(2), true)
+  assert.equal(s.reshard(1), false, 'refused while the records of 4 shards are unsent')
+  await wal.append(0, [sample('a', 3), sample('b', 2)])
+  s.start()
+  await backend.waitFor(() => wal.stats().records === 0)
+  const order = (name: string) =>
+    backend.accepted.flatMap((r) =>
+      r.series.filter((series) => series.labels.s === name).map((series) => series.samples[0]!.value),
+    )
+  assert.deepEqual(order('a'), [0, 1, 2, 3])
+  assert.deepEqual(order('b'), [0, 1, 2])
 })
