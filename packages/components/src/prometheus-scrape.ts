@@ -14,7 +14,7 @@ import {
 } from '@sluice/scrape'
 import { CLIENT_BLOCKS } from './client-args.ts'
 import { type MetricsReceiver, metricsReceivers, plansOf } from './receiver.ts'
-import { deliver, type NodeServices } from './services.ts'
+import { type NodeServices, pushAndDeliver } from './services.ts'
 import { targetsFromValue } from './targets.ts'
 
 type Args = Record<string, unknown> & {
@@ -168,18 +168,17 @@ class Scrape implements Component<Args> {
 
   async #append(series: ScrapedSeries[]): Promise<void> {
     if (series.length === 0) return
-    const services = this.#ctx.services
-    const ownership = services.cluster?.ownership()
-    const body = encodeScrapedSeries(series)
-    const job = {
-      body,
-      encoding: 'identity' as const,
-      protocol: 'v1' as const,
-      limits: { ...UNLIMITED },
-      plan: plansOf(this.#receivers),
-    }
-    const result = await services.pipeline.push(ownership ? { ...job, ownership } : job)
-    await deliver(services, result, ownership, this.#ctx.id)
+    await pushAndDeliver(
+      this.#ctx.services,
+      () => ({
+        body: encodeScrapedSeries(series),
+        encoding: 'identity',
+        protocol: 'v1',
+        limits: { ...UNLIMITED },
+        plan: plansOf(this.#receivers),
+      }),
+      this.#ctx.id,
+    )
   }
 
   async update(args: Args): Promise<void> {

@@ -1,6 +1,6 @@
 import type { OwnershipTable } from '@sluice/cluster/ownership'
-import { type DeliveryHold, SluiceError } from '@sluice/contracts'
-import type { ForwardPart, MetricsPipeline, PushOwnership, PushResult } from '@sluice/pipeline'
+import { type DeliveryHold, isSluiceError, SluiceError } from '@sluice/contracts'
+import type { ForwardPart, MetricsPipeline, PushJob, PushOwnership, PushResult } from '@sluice/pipeline'
 import type { Logger } from '@sluice/telemetry'
 import type { HttpServers } from './http.ts'
 
@@ -209,6 +209,32 @@ export async function deliver(
   const settled = await Promise.allSettled([...local, ...remote])
   const failed = settled.find((s) => s.status === 'rejected')
   if (failed) throw (failed as PromiseRejectedResult).reason
+}
+
+/** How often a push nobody would resend is split again after a sink changed its shard count. */
+const RESHARD_ATTEMPTS = 3
+
+/**
+ * Runs a push that no sender would retry (a scrape's) through the pipeline and delivers it; when a
+ * sink changed its shard count while the push was split, nothing was appended, and the push is split
+ * again. `job` builds it anew for each attempt: a job's body moves to a worker thread.
+ */
+export async function pushAndDeliver(
+  services: NodeServices,
+  job: () => PushJob,
+  componentId: string,
+): Promise<PushResult> {
+  for (let attempt = 1; ; attempt++) {
+    const ownership = services.cluster?.ownership()
+    const built = job()
+    const result = await services.pipeline.push(ownership ? { ...built, ownership } : built)
+    try {
+      await deliver(services, result, ownership, componentId)
+      return result
+    } catch (err) {
+      if (attempt >= RESHARD_ATTEMPTS || !isSluiceError(err, 'SLUICE_ERR_RESHARDED')) throw err
+    }
+  }
 }
 
 /**

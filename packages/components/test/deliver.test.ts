@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { PushOutput, PushResult } from '@sluice/pipeline'
-import { deliver, type NodeServices, type ShardSink } from '../src/services.ts'
+import { type PushJob, PushOutput, PushResult } from '@sluice/pipeline'
+import { deliver, type NodeServices, pushAndDeliver, type ShardSink } from '../src/services.ts'
 
 /** A sink whose shard count can change, recording what it was asked to append. */
 function sink(shards: { count: number }, appended: string[]): ShardSink {
@@ -58,5 +58,50 @@ describe('deliver', () => {
       { code: 'SLUICE_ERR_RESHARDED', status: 503 },
     )
     assert.deepEqual([...a, ...b], [])
+  })
+})
+
+describe('pushAndDeliver', () => {
+  /** A pipeline that splits for whatever count the sink has when the push starts, and then grows it. */
+  function racing(count: { count: number }, growTo: number[]) {
+    const jobs: number[] = []
+    const pipeline = {
+      push: async (job: PushJob) => {
+        jobs.push(job.body[0]!)
+        const shards = count.count
+        count.count = growTo.shift() ?? count.count
+        return new PushResult([out('a', 0, shards, job.body[0]!)], [], [], 1, 1, 0)
+      },
+    }
+    return { jobs, pipeline }
+  }
+
+  it('splits a push again when its sink changed its shard count meanwhile, appending it once', async () => {
+    const appended: string[] = []
+    const count = { count: 1 }
+    const { jobs, pipeline } = racing(count, [2])
+    const node = { ...services(new Map([['a', sink(count, appended)]])), pipeline } as unknown as NodeServices
+    let built = 0
+    const job = (): PushJob =>
+      ({
+        body: new Uint8Array([++built]),
+        encoding: 'identity',
+        protocol: 'v1',
+        plan: [],
+      }) as unknown as PushJob
+    await pushAndDeliver(node, job, 'c')
+    assert.deepEqual(jobs, [1, 2], 'the job was built and run again')
+    assert.deepEqual(appended, ['0:2'])
+  })
+
+  it('gives up after three attempts, with the resharding error', async () => {
+    const appended: string[] = []
+    const count = { count: 1 }
+    const { jobs, pipeline } = racing(count, [2, 4, 8])
+    const node = { ...services(new Map([['a', sink(count, appended)]])), pipeline } as unknown as NodeServices
+    const job = (): PushJob => ({ body: new Uint8Array([jobs.length]) }) as unknown as PushJob
+    await assert.rejects(pushAndDeliver(node, job, 'c'), { code: 'SLUICE_ERR_RESHARDED' })
+    assert.equal(jobs.length, 3)
+    assert.deepEqual(appended, [])
   })
 })
