@@ -1,22 +1,24 @@
 // What clustering costs: CPU per sample of three clustered Sluice nodes behind a round-robin nginx
-// against one unclustered node, under the same wrk load, and the latency the forwarding hop adds.
+// against one unclustered node, under the same wrk load, and the latency the forwarding hop adds. A
+// second unclustered node uses all 16 remote-write shards, as clustered nodes do (a single node
+// scales them with the load), for the cost at equal shard counts.
 //   npm run bench:cluster                       (= node bench/cluster-overhead.ts [SECONDS] [ROUNDS] [KIT])
 // Needs nginx, wrk, and the shared load kit (gen-payload.mjs, post.lua, sink-nginx.conf) in
 // KIT (default ../shared/bench). Every process listens on 127.0.0.1 and is stopped at the end.
 //
 // Two phases per setup, the setups alternating round by round so that drift in a shared machine's
-// speed hits both alike:
+// speed hits them alike:
 //   throughput: wrk -t2 -c8 for SECONDS; samples accepted (2xx) per CPU-second of the Sluice processes
 //               (worker threads included; the balancer's and the sink's CPU are not counted);
 //   latency:    wrk -t1 -c1 --latency for SECONDS/2: one request at a time, so p50/p99 are the cost
 //               of a request rather than queueing. The single node is measured behind nginx as well,
 //               so the difference between the two is the cluster's forwarding hop.
 // With SLUICE_BENCH_PROFILE_DIR=DIR every Sluice process runs with --cpu-prof and writes the V8 CPU
-// profiles of all its threads to DIR/one-node and DIR/cluster-<i> when it is stopped with SIGTERM at
+// profiles of all its threads to DIR/one-node, DIR/one-node-16-shards and DIR/cluster-<i> when it is stopped with SIGTERM at
 // the end (summarise with `node apps/loadgen/bin/loadgen.js profile DIR/cluster-0/*.cpuprofile`).
 // Those profiles sample wall time; with SLUICE_BENCH_PERF_DIR=DIR the last round's throughput phase of
-// each setup is recorded on-CPU by `perf record` instead, into DIR/one-node.data and DIR/cluster.data
-// (`perf report -i DIR/cluster.data --comm MainThread`). SLUICE_BENCH_NODE_OPTIONS adds Node options to
+// each setup is recorded on-CPU by `perf record` instead, into DIR/<setup name>.data
+// (`perf report -i DIR/3-node-cluster-behind-nginx.data --comm MainThread`). SLUICE_BENCH_NODE_OPTIONS adds Node options to
 // every Sluice process. Each round prints CPU per 1000 samples by kind of thread (cpuByThread).
 import { execFile, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -32,6 +34,17 @@ const ROUNDS = Number(process.argv[3] ?? 3)
 const KIT = resolve(ROOT, process.argv[4] ?? '../shared/bench')
 const SERIES_PER_REQUEST = 2000
 const CONFIG = readFileSync(join(ROOT, 'deploy/compose/cluster.alloy'), 'utf8')
+/**
+ * The same config with all 16 WAL shards in use from the start. A single node scales its shards with
+ * the load (against this sink it stays at 1) while a clustered node keeps all 16: this node measures
+ * the cluster's cost at equal shard counts.
+ */
+const CONFIG_ALL_SHARDS = CONFIG.replace(
+  'batch_send_deadline = "1s"',
+  'batch_send_deadline = "1s"\n\t\t\tmin_shards          = 16',
+)
+if (CONFIG_ALL_SHARDS === CONFIG)
+  throw new Error('cluster.alloy has no batch_send_deadline to put min_shards next to')
 const PROFILE_DIR = process.env.SLUICE_BENCH_PROFILE_DIR
 const PERF_DIR = process.env.SLUICE_BENCH_PERF_DIR
 
@@ -228,6 +241,12 @@ async function main(): Promise<void> {
       env: env(singlePort, 'one-node'),
     })
     const singleLb = await startRoundRobin(cleanup, [`127.0.0.1:${singlePort}`])
+    const fixedPort = await freePort()
+    const fixed = await startSluice(cleanup, CONFIG_ALL_SHARDS, {
+      httpPort: fixedPort,
+      env: env(fixedPort, 'one-node-16-shards'),
+    })
+    const fixedLb = await startRoundRobin(cleanup, [`127.0.0.1:${fixedPort}`])
 
     const clusterPorts = [await freePort(), await freePort(), await freePort()]
     const join3 = `--cluster.join-addresses=${clusterPorts.map((p) => `127.0.0.1:${p}`).join(',')}`
@@ -271,6 +290,12 @@ async function main(): Promise<void> {
         pids: [single.proc.child.pid!],
       },
       {
+        name: 'one node, 16 shards',
+        loadUrl: fixed.url + path,
+        latencyUrl: fixedLb.url + path,
+        pids: [fixed.proc.child.pid!],
+      },
+      {
         name: '3-node cluster behind nginx',
         loadUrl: clusterLb.url + path,
         latencyUrl: clusterLb.url + path,
@@ -286,7 +311,7 @@ async function main(): Promise<void> {
       for (const s of setups) {
         const perfFile =
           PERF_DIR !== undefined && round === ROUNDS
-            ? join(resolve(PERF_DIR), `${s.name.startsWith('one') ? 'one-node' : 'cluster'}.data`)
+            ? join(resolve(PERF_DIR), `${s.name.replaceAll(/[^a-z0-9]+/g, '-')}.data`)
             : undefined
         const t = await throughput(s, payload, perfFile)
         const l = await latency(s, payload)
@@ -305,17 +330,22 @@ async function main(): Promise<void> {
       }
     }
     const one = results.get(setups[0]!.name)!
-    const three = results.get(setups[1]!.name)!
+    const fixedShards = results.get(setups[1]!.name)!
+    const three = results.get(setups[2]!.name)!
     const costRatio = median(one.rates) / median(three.rates)
+    const fixedRatio = median(fixedShards.rates) / median(three.rates)
     console.log(
       `CPU per sample, cluster / one node: ${costRatio.toFixed(2)}x (goal <= 1.5x; median of ${ROUNDS} rounds)\n` +
+        `CPU per sample, cluster / one node at the cluster's 16 shards: ${fixedRatio.toFixed(2)}x\n` +
         `latency added by the cluster (one request at a time, medians): p50 +${(median(three.p50) - median(one.p50)).toFixed(2)} ms, ` +
         `p99 +${(median(three.p99) - median(one.p99)).toFixed(2)} ms`,
     )
     // A profile is written only on a clean exit, which the cleanup's SIGKILL would not give.
     if (PROFILE_DIR !== undefined) {
-      await Promise.all([single, ...nodes].map((n) => n.proc.stop('SIGTERM')))
-      console.log(`CPU profiles in ${resolve(PROFILE_DIR)}/{one-node,cluster-0,cluster-1,cluster-2}`)
+      await Promise.all([single, fixed, ...nodes].map((n) => n.proc.stop('SIGTERM')))
+      console.log(
+        `CPU profiles in ${resolve(PROFILE_DIR)}/{one-node,one-node-16-shards,cluster-0,cluster-1,cluster-2}`,
+      )
     }
   } finally {
     await cleanup.run()
