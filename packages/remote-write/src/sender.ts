@@ -115,15 +115,11 @@ export class RemoteWriteSender {
     this.#reshardTimer.unref()
   }
 
-  /**
-   * Sets the shard count now, within min_shards..max_shards (the periodic look does it by load);
-   * false while records from before the previous change are still unsent.
-   */
-  reshard(shards: number): boolean {
+  /** Sets the shard count now, within min_shards..max_shards (the periodic look does it by load). */
+  reshard(shards: number): void {
     const from = this.#scaler.count
-    if (!this.#scaler.set(shards)) return false
+    this.#scaler.set(shards)
     this.#changed(from)
-    return true
   }
 
   #reshard(): void {

@@ -26,10 +26,11 @@ export interface ShardScalerOptions {
  * backend is slow.
  *
  * A series is in shard `hash % count`, so a change moves series between logs. Order survives through
- * a barrier: every record is stamped with its append time, a change takes effect at one instant
- * ({@link cutoff}), appends split for the old count are refused from then on (the sink checks the
- * count a push was split with), and records appended after the change are not sent while the WAL
- * still holds records appended before it. The same barrier covers a restart: the records of the
+ * a barrier: every record is stamped with its append time, a change takes effect at one instant,
+ * appends split for the old count are refused from then on (the sink checks the count a push was
+ * split with), and records appended after the change are not sent while the WAL still holds records
+ * appended before it ({@link cutoff}). Changes can follow each other before the first barrier has
+ * cleared: each epoch waits for the one before. The same barrier covers a restart: the records of the
  * previous run go out before anything newer.
  */
 export class ShardScaler {
@@ -38,7 +39,8 @@ export class ShardScaler {
   readonly #max: number
   readonly #dynamic: boolean
   #count: number
-  #cutoff: number | undefined
+  /** Times of the changes whose older records may still be in the WAL, oldest first. */
+  readonly #cutoffs: number[]
   #busyMs = 0
   #lastLook = performance.now()
   #quietRounds = 0
@@ -49,7 +51,8 @@ export class ShardScaler {
     this.#min = Math.max(1, Math.min(options.minShards, this.#max))
     this.#dynamic = options.dynamic
     this.#count = this.#dynamic ? this.#min : this.#max
-    this.#cutoff = now()
+    this.#cutoffs = []
+    this.#mark()
   }
 
   /** The shards in use: a push is split into this many. */
@@ -58,14 +61,16 @@ export class ShardScaler {
   }
 
   /**
-   * While records appended before the latest change are unsent: that change's time. A record
-   * appended later must not be sent before them, nor in one batch with them. Undefined otherwise.
+   * The time of the oldest change whose older records are still unsent, undefined when there is none.
+   * A record appended after it must not be sent before them, nor in one batch with them; once they are
+   * gone, the next change's time (if any) takes its place.
    */
   cutoff(): number | undefined {
-    if (this.#cutoff === undefined) return undefined
+    if (this.#cutoffs.length === 0) return undefined
     const oldest = this.#wal.stats().oldestAppendedAt
-    if (oldest === undefined || oldest > this.#cutoff) this.#cutoff = undefined
-    return this.#cutoff
+    while (this.#cutoffs.length > 0 && (oldest === undefined || oldest > this.#cutoffs[0]!))
+      this.#cutoffs.shift()
+    return this.#cutoffs[0]
   }
 
   /** A shard spent `ms` sending one batch (retries and backoff included). */
@@ -75,18 +80,22 @@ export class ShardScaler {
 
   /**
    * Decides the count for the next interval from the share of time the shards in use spent sending
-   * since the last look; returns the new count when it changed. Never while a change's barrier holds.
+   * since the last look; returns the new count when it changed. While a barrier holds, newer records
+   * wait and their shards look idle, so it only grows then (the shards draining older ones are busy).
    */
   evaluate(at = performance.now()): number | undefined {
     const elapsed = at - this.#lastLook
     const busy = elapsed > 0 ? this.#busyMs / (this.#count * elapsed) : 0
     this.#lastLook = at
     this.#busyMs = 0
-    if (!this.#dynamic || this.cutoff() !== undefined) return undefined
+    if (!this.#dynamic) return undefined
+    const settled = this.cutoff() === undefined
     let next = this.#count
     if (busy > SCALE_UP_BUSY) {
       this.#quietRounds = 0
       next = Math.min(this.#max, this.#count * 2)
+    } else if (!settled) {
+      this.#quietRounds = 0
     } else if (busy < SCALE_DOWN_BUSY && ++this.#quietRounds >= SCALE_DOWN_ROUNDS) {
       this.#quietRounds = 0
       next = Math.max(this.#min, Math.floor(this.#count / 2))
@@ -96,21 +105,20 @@ export class ShardScaler {
     return next
   }
 
-  /**
-   * Switches to `count` shards now (clamped to min..max); records appended from now on wait for older
-   * ones. Refused (false) while the previous change's barrier holds: one barrier orders two counts.
-   */
-  set(count: number): boolean {
+  /** Switches to `count` shards now (clamped to min..max); records appended from now on wait for older ones. */
+  set(count: number): void {
     const next = Math.max(this.#min, Math.min(this.#max, count))
-    if (next === this.#count) return true
-    if (this.cutoff() !== undefined) return false
+    if (next === this.#count) return
     this.#count = next
-    this.#cutoff = now()
-    return true
+    this.#mark()
   }
-}
 
-/** The clock of the WAL's append times. */
-function now(): number {
-  return performance.timeOrigin + performance.now()
+  /**
+   * Starts a barrier at the newest append so far: what is appended from now on has a later time (the
+   * WAL's append times strictly increase), whatever the clock's resolution. An empty WAL needs none.
+   */
+  #mark(): void {
+    const last = this.#wal.lastAppendedAt()
+    if (last !== undefined) this.#cutoffs.push(last)
+  }
 }

@@ -40,15 +40,34 @@ test('a change holds newer records back until the WAL holds nothing appended bef
   assert.equal(scaler.cutoff(), undefined, 'an empty WAL at start: nothing to wait for')
   await wal.append(0, [record(0, 1)])
   scaler.set(4)
-  const cutoff = scaler.cutoff()
-  assert.ok(cutoff !== undefined && cutoff >= wal.stats().oldestAppendedAt!)
-  // No further change while the barrier holds, however busy.
-  scaler.busy(1e9)
-  assert.equal(scaler.evaluate(performance.now() + 10_000), undefined)
+  const first = scaler.cutoff()
+  assert.equal(first, wal.lastAppendedAt(), 'the barrier is the newest append before the change')
   await wal.append(2, [record(2, 2)])
-  assert.equal(scaler.cutoff(), cutoff, 'a record appended after the change does not lift it')
+  assert.ok(wal.lastAppendedAt()! > first!, 'appends after it are later, however close in time')
+  assert.equal(scaler.cutoff(), first, 'a record appended after the change does not lift it')
+  // A second change before the first barrier lifts: its own barrier comes into force after the first.
+  scaler.set(2)
+  const second = wal.lastAppendedAt()
+  assert.equal(scaler.cutoff(), first)
   await wal.ack(0, wal.stats().perShard[0]!.lastSeq)
-  assert.equal(scaler.cutoff(), undefined, 'the older record is gone: lifted')
+  assert.equal(scaler.cutoff(), second, 'the first epoch is sent: the second barrier holds')
+  await wal.ack(2, wal.stats().perShard[2]!.lastSeq)
+  assert.equal(scaler.cutoff(), undefined, 'everything from before the changes is gone: lifted')
+})
+
+test('while a barrier holds the count may grow but not shrink (waiting shards look idle)', async (t) => {
+  const wal = await Wal.open({ path: await tempDir(t), shards: 8 })
+  t.after(() => wal.close())
+  const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 8, dynamic: true })
+  await wal.append(0, [record(0, 1)])
+  scaler.set(4)
+  let at = performance.now()
+  for (let i = 0; i < 4; i++) {
+    at += 10_000
+    assert.equal(scaler.evaluate(at), undefined, 'idle while held: no shrinking')
+  }
+  scaler.busy(0.9 * 4 * 10_000)
+  assert.equal(scaler.evaluate(at + 10_000), 8, 'busy while held: grows')
 })
 
 test('a restart with records in the WAL holds newer ones back until those are sent', async (t) => {

@@ -328,3 +328,24 @@ test('the age limit still drops old records after the oldest ones were acknowled
   await wal.enforceLimits()
   assert.deepEqual(await readAll(wal, 1), [], '`middle` is now past the limit')
 })
+
+test('append times strictly increase from call to call, and lastAppendedAt survives a reopen', async (t) => {
+  const path = await tempDir(t)
+  const first = await Wal.open({ path, shards: 2 })
+  assert.equal(first.lastAppendedAt(), undefined)
+  const times: number[] = []
+  for (let i = 0; i < 200; i++) {
+    await first.append(i % 2, [tagged(`r${i}`)])
+    times.push(first.lastAppendedAt()!)
+  }
+  for (let i = 1; i < times.length; i++)
+    assert.ok(times[i]! > times[i - 1]!, `call ${i} is later than ${i - 1}`)
+  const records = [...(await readAll(first, 0)), ...(await readAll(first, 1))]
+  assert.equal(Math.max(...records.map((r) => r.appendedAt)), times.at(-1))
+  await first.close()
+  const second = await Wal.open({ path, shards: 2 })
+  t.after(() => second.close())
+  assert.equal(second.lastAppendedAt(), times.at(-1), 'replayed records count')
+  await second.append(0, [tagged('after')])
+  assert.ok(second.lastAppendedAt()! > times.at(-1)!)
+})
