@@ -11,7 +11,6 @@ export interface WalBacklog {
   oldestAppendedAt: number | undefined
 }
 
-/** Where a sink (a remote_write endpoint) takes the series a push produced for one of its WAL shards. */
 /** One WAL record for a sink's shard: a snappy block of `series` series and `samples` samples. */
 export interface ShardRecord {
   shard: number
@@ -22,8 +21,9 @@ export interface ShardRecord {
   samples: number
 }
 
+/** Where a sink (a remote_write endpoint) takes the series a push produced for its WAL shards. */
 export interface ShardSink {
-  /** WAL shards; a record forwarded by another member is taken only if it was sharded for as many. */
+  /** The shards records are split into now; a record split for another count is refused. */
   readonly shards: number
   /**
    * Appends each record to its shard, all in one WAL write; resolves once all are durable. A push's
@@ -179,16 +179,9 @@ export async function deliver(
   const local: Promise<void>[] = []
   const remote: Promise<void>[] = []
   try {
-    const targets: [ShardSink, ShardRecord[]][] = []
-    for (const [sinkId, records] of bySink(result.local)) {
-      const sink = services.sinks.get(sinkId)
-      if (!sink) throw new SinkGoneError(sinkId)
-      for (const record of records)
-        if (record.shards !== sink.shards) throw new ReshardedError(sinkId, record.shards, sink.shards)
-      targets.push([sink, records])
-    }
     // Checked first, appended then, in one synchronous pass: no sink changes its count in between.
-    for (const [sink, records] of targets) local.push(sink.appendShards(records))
+    for (const [sink, records] of sinkTargets(services.sinks, result.local, ReshardedError))
+      local.push(sink.appendShards(records))
     for (const out of result.main) {
       const sink = services.mains.get(out.id)
       if (!sink) throw new SinkGoneError(out.id)
@@ -273,28 +266,37 @@ export async function appendForwarded(
   sinks: ReadonlyMap<string, ShardSink>,
   parts: readonly ForwardPart[],
 ): Promise<void> {
-  const targets: [ShardSink, ShardRecord[]][] = []
-  for (const [sinkId, records] of bySink(parts)) {
-    const sink = sinks.get(sinkId)
-    if (!sink) throw new SinkGoneError(sinkId)
-    for (const part of records)
-      if (sink.shards !== part.shards) throw new ForwardShardsError(sinkId, part.shards, sink.shards)
-    targets.push([sink, records])
-  }
+  const targets = sinkTargets(sinks, parts, ForwardShardsError)
   const settled = await Promise.allSettled(targets.map(([sink, records]) => sink.appendShards(records)))
   const failed = settled.find((s) => s.status === 'rejected')
   if (failed) throw (failed as PromiseRejectedResult).reason
 }
 
-/** Records grouped by sink, each group in the given order. */
-function bySink<R extends ShardRecord & { sinkId: string }>(records: readonly R[]): Map<string, R[]> {
+/**
+ * Records grouped by the sink they are for, each group in the given order, after checking that every
+ * sink runs here (else {@link SinkGoneError}) and splits into the count each record was split for
+ * (else `ShardsError`): a refused set appends nothing.
+ */
+function sinkTargets<R extends ShardRecord & { sinkId: string }>(
+  sinks: ReadonlyMap<string, ShardSink>,
+  records: readonly R[],
+  ShardsError: new (sinkId: string, got: number, have: number) => SluiceError,
+): [ShardSink, R[]][] {
   const groups = new Map<string, R[]>()
   for (const record of records) {
     const group = groups.get(record.sinkId)
     if (group === undefined) groups.set(record.sinkId, [record])
     else group.push(record)
   }
-  return groups
+  const targets: [ShardSink, R[]][] = []
+  for (const [sinkId, group] of groups) {
+    const sink = sinks.get(sinkId)
+    if (!sink) throw new SinkGoneError(sinkId)
+    for (const record of group)
+      if (record.shards !== sink.shards) throw new ShardsError(sinkId, record.shards, sink.shards)
+    targets.push([sink, group])
+  }
+  return targets
 }
 
 /** The version of the ownership table a push was routed by. */

@@ -75,7 +75,7 @@ export class RemoteWriteMetrics {
   constructor(registry: Registry, labels: { component: string; url: string }, readings: GaugeReadings) {
     this.#registry = registry
     this.#labels = labels
-    this.#source = { labels, pendingRecords: readings.pendingRecords, shards: readings.shards }
+    this.#source = { labels, ...readings }
     sourcesOf(registry).add(this.#source)
     this.#sentSamples = counter(
       registry,
