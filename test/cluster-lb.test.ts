@@ -14,6 +14,7 @@ import {
   startNodeExporter,
   startSluice,
   waitForOwners,
+  waitForSampleCounts,
 } from './lib/peers.ts'
 import {
   Cleanup,
@@ -111,16 +112,7 @@ describe('three clustered nodes behind a real nginx round-robin, fed by a Promet
     const sender = new SequentialSender(`${lb.url}/api/v1/metrics/write`, series, Date.now() - 5 * 60_000)
     await sender.send(30, 20_000)
 
-    await waitFor(
-      `all ${sender.sent} samples of every sequential series at the backend`,
-      async () => {
-        const r = await query(backend.url, 'count_over_time(cluster_lb_sequential[1h])')
-        return r.length === series.length && r.every((s) => s.value[1] === String(sender.sent))
-          ? true
-          : undefined
-      },
-      30_000,
-    )
+    await waitForSampleCounts(backend.url, 'cluster_lb_sequential', series.length, sender.sent, 30_000)
     const scraped = await waitFor(
       "node-exporter's series at the backend, through the agent and the cluster",
       async () => {
@@ -161,15 +153,13 @@ describe('three clustered nodes behind a real nginx round-robin, fed by a Promet
     await threeOwners()
     await during
     const restartedAt = Date.now()
-    await waitFor(
-      `all ${sender.sent} samples of every sequential series at the backend after the kill`,
-      async () => {
-        const r = await query(backend.url, 'count_over_time(cluster_lb_sequential[1h])')
-        return r.length === series.length && r.every((s) => s.value[1] === String(sender.sent))
-          ? true
-          : undefined
-      },
+    await waitForSampleCounts(
+      backend.url,
+      'cluster_lb_sequential',
+      series.length,
+      sender.sent,
       30_000,
+      'after the kill',
     )
     // The agent scrapes every second: its samples of `up` from before the kill to after the restart
     // must all be there (a lost batch leaves a gap of two seconds or more).

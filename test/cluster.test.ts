@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import { query, startBackend, startSluice, waitForOwners } from './lib/peers.ts'
-import { Cleanup, freePort, waitFor } from './lib/process.ts'
+import { startBackend, startSluice, waitForOwners, waitForSampleCounts } from './lib/peers.ts'
+import { Cleanup, freePort } from './lib/process.ts'
 import { SequentialSender } from './lib/push.ts'
 
 function clusterConfig(ingestPort: number, backendUrl: string): string {
@@ -46,12 +46,11 @@ describe('three clustered nodes behind round-robin, in front of a Prometheus tha
       )
       await sender.send(1, 30_000)
     }
-    const counts = await waitFor(
-      `all ${requests} samples of every series at the backend`,
-      async () => {
-        const r = await query(backend.url, 'count_over_time(cluster_order_test[1h])')
-        return r.length === series.length && r.every((s) => s.value[1] === String(requests)) ? r : undefined
-      },
+    const counts = await waitForSampleCounts(
+      backend.url,
+      'cluster_order_test',
+      series.length,
+      requests,
       30_000,
     )
     assert.equal(counts.length, series.length)

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import { brokenRemoteWriteBodies } from '@sluice/wire/testing'
-import { query, startAgent, startBackend, startNodeExporter, startSluice } from './lib/peers.ts'
+import {
+  query,
+  startAgent,
+  startBackend,
+  startNodeExporter,
+  startSluice,
+  waitForSampleCounts,
+} from './lib/peers.ts'
 import { Cleanup, freePort, waitFor } from './lib/process.ts'
 import { pushSeries, SequentialSender } from './lib/push.ts'
 
@@ -101,14 +108,7 @@ describe('durability of one node', () => {
     await sender.send(10)
     await startBackend(cleanup, backend.dir, backend.port)
 
-    const counts = await waitFor(
-      'all 30 samples of every series at the backend',
-      async () => {
-        const r = await query(backend.url, 'count_over_time(durability_test[1h])')
-        return r.length === series.length && r.every((s) => s.value[1] === '30') ? r : undefined
-      },
-      60_000,
-    )
+    const counts = await waitForSampleCounts(backend.url, 'durability_test', series.length, 30, 60_000)
     assert.equal(counts.length, 20)
     // Nothing sent twice: Prometheus would count a duplicate timestamp once, so also check the WAL is empty.
     const metrics = await (await fetch(`${restarted.url}/metrics`)).text()
@@ -237,14 +237,7 @@ prometheus.remote_write "backend" {
     const sender = new SequentialSender(`http://127.0.0.1:${ingestPort}/api/v1/metrics/write`, series)
     await sender.send(80, 60_000, 200)
 
-    await waitFor(
-      'all 80 samples of every series at the backend',
-      async () => {
-        const r = await query(backend.url, 'count_over_time(reshard_test[1h])')
-        return r.length === series.length && r.every((s) => s.value[1] === '80') ? r : undefined
-      },
-      90_000,
-    )
+    await waitForSampleCounts(backend.url, 'reshard_test', series.length, 80, 90_000)
     const metrics = await (await fetch(`${node.url}/metrics`)).text()
     const reshards = metrics.match(/sluice_remote_write_reshards_total\{[^}]*direction="up"[^}]*\} (\d+)/)
     assert.ok(reshards !== null && Number(reshards[1]) >= 1, 'the endpoint added shards')

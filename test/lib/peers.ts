@@ -133,6 +133,28 @@ export async function query(
   return body.data.result
 }
 
+/**
+ * Waits until the backend holds exactly `samples` samples of each of `series` series of `metric`
+ * (counted over the last hour); `after` names the moment in the failure message. Returns the counts.
+ */
+export function waitForSampleCounts(
+  backendUrl: string,
+  metric: string,
+  series: number,
+  samples: number,
+  timeoutMs: number,
+  after = '',
+): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  return waitFor(
+    `all ${samples} samples of every ${metric} series at the backend${after ? ` ${after}` : ''}`,
+    async () => {
+      const r = await query(backendUrl, `count_over_time(${metric}[1h])`)
+      return r.length === series && r.every((s) => s.value[1] === String(samples)) ? r : undefined
+    },
+    timeoutMs,
+  )
+}
+
 /** How many ready members (owners) a Sluice node's `/api/v1/cluster` lists. */
 export async function ownersSeenBy(url: string): Promise<number> {
   const view = (await (await fetch(`${url}/api/v1/cluster`)).json()) as { ownership: unknown[] }

@@ -141,7 +141,10 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 export const TARGET = labelsOf({ instance: 'h:1', job: 'node' })
 
 /** The input of one text-format scrape of {@link TARGET} with every limit off, `over` applied. */
-export function parseInput(body: string, over: Partial<ParseScrapeInput> = {}): ParseScrapeInput {
+export function parseInput(
+  body: string | Uint8Array,
+  over: Partial<ParseScrapeInput> = {},
+): ParseScrapeInput {
   return {
     body,
     contentType: 'text/plain; version=0.0.4',

@@ -14,23 +14,11 @@ import {
   ScrapeParseError,
   ScrapeSampleLimitError,
 } from '../src/index.ts'
-import { CollectingAppender, find, labelsOf, startTarget, testConfig } from './helpers.ts'
+import { CollectingAppender, find, labelsOf, parseInput, startTarget, testConfig } from './helpers.ts'
 
+/** {@link parseInput} with the body as bytes, as a worker task receives it. */
 function input(body: string, over: Partial<ParseScrapeInput> = {}): ParseScrapeInput {
-  return {
-    body: Buffer.from(body),
-    contentType: 'text/plain; version=0.0.4',
-    targetLabels: labelsOf({ instance: 'h:1', job: 'node' }),
-    scrapeTimestampMs: 1_000_000,
-    honorLabels: false,
-    honorTimestamps: true,
-    trackTimestampsStaleness: false,
-    sampleLimit: 0,
-    labelLimit: 0,
-    labelNameLengthLimit: 0,
-    labelValueLengthLimit: 0,
-    ...over,
-  }
+  return parseInput(Buffer.from(body), over)
 }
 
 /** What a worker hop does to the task's answer: structured clone, as postMessage applies it. */
