@@ -34,6 +34,28 @@ prometheus.remote_write "backend" {
 
 type Node = Awaited<ReturnType<typeof startSluice>> & { name: string }
 
+/** Starts clustered scraper `node-<i>` on cluster port `clusterPorts[i]`, joining through the first. */
+async function startScraper(
+  cleanup: Cleanup,
+  i: number,
+  clusterPorts: readonly number[],
+  targets: readonly CountingTarget[],
+  backendUrl: string,
+  extraArgs: string[] = [],
+): Promise<Node> {
+  const name = `node-${i}`
+  const node = await startSluice(cleanup, scrapeConfig(name, targets, backendUrl), {
+    args: [
+      '--cluster.enabled',
+      `--cluster.listen-addr=127.0.0.1:${clusterPorts[i]}`,
+      `--cluster.node-name=${name}`,
+      `--cluster.join-addresses=127.0.0.1:${clusterPorts[0]}`,
+      ...extraArgs,
+    ],
+  })
+  return { ...node, name }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Which node scraped each target in [from, to): the set of scraper names per target. */
@@ -69,26 +91,17 @@ describe('prometheus.scrape with clustering on three nodes: targets sharded, scr
     cleanup.add(() => Promise.all(targets.map((t) => t.close())))
     const backend = await startBackend(cleanup)
     const clusterPorts = await Promise.all([0, 1, 2, 3].map(() => freePort()))
-    const start = async (i: number): Promise<Node> => {
-      const name = `node-${i}`
-      const node = await startSluice(cleanup, scrapeConfig(name, targets, backend.url), {
-        args: [
-          '--cluster.enabled',
-          `--cluster.listen-addr=127.0.0.1:${clusterPorts[i]}`,
-          `--cluster.node-name=${name}`,
-          `--cluster.join-addresses=127.0.0.1:${clusterPorts[0]}`,
-          // No node takes targets before three are there: otherwise the first one up scrapes them all
-          // and hands them over while the others' heartbeats are still on their way.
-          '--cluster.wait-for-size=3',
-          '--cluster.wait-timeout=30s',
-          // The killed node never comes back: with the default 30 s crash hold the survivors would
-          // deliver nothing, and so claim no flush, for the join that follows (its targets would wait
-          // for their bound; docs/cluster.md, hand-over rule 6). This test is about scraping.
-          '--cluster.crash-hold=1s',
-        ],
-      })
-      return { ...node, name }
-    }
+    const start = (i: number): Promise<Node> =>
+      startScraper(cleanup, i, clusterPorts, targets, backend.url, [
+        // No node takes targets before three are there: otherwise the first one up scrapes them all
+        // and hands them over while the others' heartbeats are still on their way.
+        '--cluster.wait-for-size=3',
+        '--cluster.wait-timeout=30s',
+        // The killed node never comes back: with the default 30 s crash hold the survivors would
+        // deliver nothing, and so claim no flush, for the join that follows (its targets would wait
+        // for their bound; docs/cluster.md, hand-over rule 6). This test is about scraping.
+        '--cluster.crash-hold=1s',
+      ])
     const nodes: Node[] = await Promise.all([start(0), start(1), start(2)])
     await waitForOwners(nodes, 3)
 
@@ -207,18 +220,7 @@ describe('prometheus.scrape with clustering on three nodes: targets sharded, scr
     cleanup.add(() => Promise.all(targets.map((t) => t.close())))
     const backend = await startBackend(cleanup)
     const clusterPorts = await Promise.all([0, 1, 2].map(() => freePort()))
-    const start = async (i: number): Promise<Node> => {
-      const name = `node-${i}`
-      const node = await startSluice(cleanup, scrapeConfig(name, targets, backend.url), {
-        args: [
-          '--cluster.enabled',
-          `--cluster.listen-addr=127.0.0.1:${clusterPorts[i]}`,
-          `--cluster.node-name=${name}`,
-          `--cluster.join-addresses=127.0.0.1:${clusterPorts[0]}`,
-        ],
-      })
-      return { ...node, name }
-    }
+    const start = (i: number): Promise<Node> => startScraper(cleanup, i, clusterPorts, targets, backend.url)
     // The first node takes every target; each later one takes its share from the nodes already there.
     const nodes: Node[] = [await start(0)]
     nodes.push(await start(1))
