@@ -79,7 +79,7 @@ function readQuoted(c: Cursor): string {
   let bytes: number[] = []
   const flush = (): void => {
     if (bytes.length > 0) {
-      out += new TextDecoder().decode(new Uint8Array(bytes))
+      out += new TextDecoder('utf-8', { ignoreBOM: true }).decode(new Uint8Array(bytes))
       bytes = []
     }
   }

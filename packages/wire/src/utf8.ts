@@ -47,7 +47,8 @@ export function isValidUtf8(buf: Uint8Array, start: number, end: number): boolea
   return true
 }
 
-const decoder = new TextDecoder('utf-8')
+// ignoreBOM: a U+FEFF at the start of a label is data (Go keeps it); by default TextDecoder drops it.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
 /** Up to this many bytes, ASCII is turned into a string directly instead of through a TextDecoder call and a view. */
 const SHORT_ASCII = 32
 

@@ -80,6 +80,8 @@ test('label sets format and parse back, with Go-style escapes', () => {
     { name: 'a', value: 'raw\\' },
     { name: 'b', value: 'x\tyéA' },
   ])
+  // Escaped bytes are UTF-8, a BOM's included: Go keeps it, and so must the value.
+  assert.deepEqual(parseLabelSet('{a="\\xef\\xbb\\xbfx"}'), [{ name: 'a', value: '\uFEFFx' }])
   assert.deepEqual(parseLabelSet('{}'), [])
   for (const bad of ['', '{', '{a}', '{a="b"', '{a="b",a="c"}', '{1a="b"}', '{a="\\q"}', '{a="b"} x']) {
     assert.throws(() => parseLabelSet(bad), DecodeError, bad)

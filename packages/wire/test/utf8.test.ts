@@ -50,3 +50,10 @@ test('UTF-8 length, write and decode agree with TextEncoder for any text', () =>
     }),
   )
 })
+
+test('a leading U+FEFF is data and survives decoding, short or long (TextDecoder drops it by default)', () => {
+  for (const s of ['\uFEFF', '\uFEFFé', `\uFEFF${'x'.repeat(64)}`]) {
+    const bytes = new TextEncoder().encode(s)
+    assert.equal(decodeUtf8(bytes, 0, bytes.length), s)
+  }
+})
