@@ -130,6 +130,7 @@ const decoded = WriteRequestType.decode(raw)
 const stages: Array<[string, () => void]> = [
   ['snappy decode', () => snappyDecode(body)],
   ['split (walk + hash + checks)', () => splitWriteRequest(raw)],
+  ['split without hashes', () => splitWriteRequest(raw, {}, { hashes: false })],
   ['build from ranges (all series)', () => buildWriteRequest(raw, index, all)],
   [
     `build ${OWNERS} owner requests`,

@@ -58,5 +58,5 @@ export {
 } from './series.ts'
 export { snappyDecode, snappyDecodedLength, snappyEncode } from './snappy.ts'
 export { snappyJoin } from './snappy-join.ts'
-export { buildWriteRequest, SeriesIndex, splitWriteRequest } from './split.ts'
+export { buildWriteRequest, SeriesIndex, type SplitOptions, splitWriteRequest } from './split.ts'
 export { isStaleNaN, STALE_NAN } from './stale.ts'

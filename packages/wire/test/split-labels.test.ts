@@ -155,3 +155,68 @@ test('label size limits hold at their exact boundary on the fast path', () => {
     )
   }
 })
+
+/** What splitting `buf` gives: the error's class and message, or the index without its hashes. */
+function verdict(buf: Uint8Array, hashes: boolean): unknown {
+  try {
+    const index = splitWriteRequest(buf, {}, { hashes })
+    if (!hashes) assert.ok(index.hashLo.every((h) => h === 0) && index.hashHi.every((h) => h === 0))
+    return {
+      count: index.count,
+      starts: [...index.starts],
+      ends: [...index.ends],
+      samples: [...index.samples],
+    }
+  } catch (err) {
+    return { error: (err as Error).name, message: (err as Error).message }
+  }
+}
+
+test('without hashes the splitter refuses and indexes exactly what it does with them', () => {
+  // Labels as raw bytes, any of them non-UTF-8, in the common layout or not, mixed with samples.
+  const bytes = fc.oneof(
+    fc.constantFrom(...['job', 'node', 'déjà 🙂', 'x'.repeat(127)].map(utf8)),
+    fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 12 }),
+  )
+  const label = fc.oneof(
+    fc.tuple(bytes, bytes).map(([n, v]) => [...field(0x0a, n), ...field(0x12, v)]),
+    fc.tuple(bytes, bytes).map(([n, v]) => [...field(0x12, v), ...field(0x0a, n)]),
+  )
+  const plainSample = [0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x10, 0x01]
+  const seriesField = fc.oneof(
+    { weight: 4, arbitrary: label.map((l) => field(0x0a, l)) },
+    { weight: 1, arbitrary: fc.constant(field(0x12, plainSample)) },
+  )
+  const series = fc.array(seriesField, { maxLength: 6 }).map((fields) => field(0x0a, fields.flat()))
+  fc.assert(
+    fc.property(fc.array(series, { maxLength: 4 }), (all) => {
+      const buf = Uint8Array.from(all.flat())
+      const expected = verdict(buf, true)
+      assert.deepEqual(verdict(buf, false), expected)
+      // The same bytes at each offset from a word boundary (aligned word loads or not).
+      for (let shift = 1; shift < 4; shift++) {
+        const shifted = new Uint8Array(buf.length + shift).subarray(shift)
+        shifted.set(buf)
+        assert.deepEqual(verdict(shifted, false), expected)
+      }
+    }),
+    { numRuns: 2000 },
+  )
+})
+
+test('without hashes a non-UTF-8 label anywhere in a run of common-layout labels is refused', () => {
+  const ok = [...field(0x0a, utf8('job')), ...field(0x12, utf8('node'))]
+  const bad: Array<[string, number[]]> = [
+    ['name', [...field(0x0a, [0x6e, 0xff]), ...field(0x12, utf8('v'))]],
+    ['value', [...field(0x0a, utf8('n')), ...field(0x12, [0xc3, 0x28])]],
+    ['surrogate', [...field(0x0a, utf8('n')), ...field(0x12, [0xed, 0xa0, 0x80])]],
+  ]
+  for (const [name, label] of bad) {
+    for (const labels of [[label], [ok, label], [label, ok], [ok, label, ok]]) {
+      assert.throws(() => splitWriteRequest(request(labels), {}, { hashes: false }), DecodeError, name)
+    }
+  }
+  // Non-ASCII but valid, in the same positions: accepted.
+  const fine = [...field(0x0a, utf8('n')), ...field(0x12, utf8('déjà 🙂'))]
+  assert.equal(splitWriteRequest(request([ok, fine, ok]), {}, { hashes: false }).count, 1)
+})
