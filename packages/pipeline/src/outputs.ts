@@ -35,14 +35,31 @@ export class OutputBatch {
 
   /** A series (or metadata entry) copied as its byte range of the decoded request. */
   addRange(start: number, end: number, samples: number): void {
-    this.#op(RANGE, start, end, -1)
+    this.#range(start, end)
     this.series++
     this.samples += samples
   }
 
   /** Metadata: a byte range that is not a series. */
   addMetadata(start: number, end: number): void {
-    this.#op(RANGE, start, end, -1)
+    this.#range(start, end)
+  }
+
+  /**
+   * A range that continues the previous one extends it: series that follow each other in the request
+   * are copied as one range, and a batch of every field of the request in order is one range of all
+   * of it ({@link OutputBatch.isWhole}).
+   */
+  #range(start: number, end: number): void {
+    const last = this.#used - 4
+    if (last >= 0 && this.#ops[last] === RANGE && this.#ops[last + 2] === start) this.#ops[last + 2] = end
+    else this.#op(RANGE, start, end, -1)
+  }
+
+  /** True when the batch is exactly the bytes `[0, length)` of the decoded request, unchanged. */
+  isWhole(length: number): boolean {
+    const ops = this.#ops
+    return this.#used === 4 && ops[0] === RANGE && ops[1] === 0 && ops[2] === length
   }
 
   #op(kind: number, start: number, end: number, extra: number): void {
@@ -187,8 +204,16 @@ export class Destination {
 export class BatchCompressor {
   #scratch = new Uint8Array(64 * 1024)
 
-  /** The batch, reading ranges from `buf`, as one snappy block in a fresh, exact-size buffer. */
-  compress(batch: OutputBatch, buf: Uint8Array): Uint8Array {
+  /**
+   * The batch, reading ranges from `buf`, as one snappy block in a fresh, exact-size buffer. When the
+   * batch is the whole of `buf` unchanged and `block` is the snappy block `buf` was decoded from, that
+   * block is the answer: it decodes to the same bytes (the decoder checked it), and it joins with
+   * other blocks like any block, since a valid block never copies from before its own start. A push
+   * that one sink takes whole onto one shard (one node, one shard, no relabelling) is then stored as
+   * it arrived, without being compressed again: a third of a push's CPU (docs/benchmarks.md).
+   */
+  compress(batch: OutputBatch, buf: Uint8Array, block: Uint8Array | null = null): Uint8Array {
+    if (block !== null && batch.isWhole(buf.length)) return block
     const size = batch.byteLength
     if (this.#scratch.length < size) this.#scratch = new Uint8Array(Math.max(size, this.#scratch.length * 2))
     const written = batch.writeTo(buf, this.#scratch)

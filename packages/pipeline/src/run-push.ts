@@ -113,14 +113,20 @@ export class PushRunner {
       throw new LimitError('maxDecodedBytes', max, job.body.length)
     }
     let buf = job.encoding === 'snappy' ? this.#decode(job.body, max) : job.body
-    if (job.protocol === 'v2') buf = v2ToV1(buf, job.limits)
-    const index = splitWriteRequest(buf, job.limits)
+    // A remote-write 1.0 body as received is a snappy block of `buf`, which a sink taking all of it
+    // unchanged stores as it is (BatchCompressor.compress).
+    let block: Uint8Array | null = job.encoding === 'snappy' ? job.body : null
+    if (job.protocol === 'v2') {
+      buf = v2ToV1(buf, job.limits)
+      block = null
+    }
     const owners = job.ownership === undefined ? null : this.#ownership.lookup(job.ownership.table)
     const destinations: Destination[] = []
     const nodes = this.#compile(job.plan, destinations)
-    const run = new Run(buf, index, destinations, this.#memo(job.plan), this.#compressor)
-    const selfIndex = job.ownership?.selfIndex ?? -1
     const direct = directTargets(nodes)
+    const index = splitWriteRequest(buf, job.limits, { hashes: needsHashes(owners, direct) })
+    const run = new Run(buf, block, index, destinations, this.#memo(job.plan), this.#compressor)
+    const selfIndex = job.ownership?.selfIndex ?? -1
     if (direct === null) run.route(owners, selfIndex, nodes)
     else run.routeDirect(owners, selfIndex, direct)
     return run.finish()
@@ -225,6 +231,17 @@ function directTargets(nodes: Node[]): number[] | null {
   return pairs
 }
 
+/**
+ * Whether a push needs its series' label hashes: to find their owners, to spread them over more than
+ * one shard, or on the general path (its memo is keyed by them). A single node sending through one
+ * shard without relabelling does not, and skips computing them.
+ */
+function needsHashes(owners: OwnerLookup | null, direct: number[] | null): boolean {
+  if (owners !== null || direct === null) return true
+  for (let t = 1; t < direct.length; t += 2) if (direct[t]! > 1) return true
+  return false
+}
+
 /** A destination reached by the series being visited, before its labels are encoded. */
 class Pending {
   readonly dest: number
@@ -241,6 +258,8 @@ class Pending {
 /** The state of one push while it runs: the decoded buffer, its index, and the batches being filled. */
 class Run {
   readonly buf: Uint8Array
+  /** The snappy block `buf` was decoded from, when it was received as one (see BatchCompressor). */
+  readonly block: Uint8Array | null
   readonly index: SeriesIndex
   readonly destinations: Destination[]
   readonly memo: SeriesMemo
@@ -261,12 +280,14 @@ class Run {
 
   constructor(
     buf: Uint8Array,
+    block: Uint8Array | null,
     index: SeriesIndex,
     destinations: Destination[],
     memo: SeriesMemo,
     compressor: BatchCompressor,
   ) {
     this.buf = buf
+    this.block = block
     this.index = index
     this.destinations = destinations
     this.memo = memo
@@ -453,7 +474,7 @@ class Run {
         // Sinks store snappy blocks in their WAL: a fifth of the bytes through LevelDB, and the
         // sender joins blocks into a request without compressing on the main thread. Another owner
         // appends the same blocks as they are.
-        const payload = this.compressor.compress(batch, buf)
+        const payload = this.compressor.compress(batch, buf, this.block)
         const shard = s % dest.shardCount
         const slot = (s - shard) / dest.shardCount
         if (slot === 0) {

@@ -22,12 +22,14 @@ export default function runTask(job: PushTask): unknown {
   } finally {
     stampEnd(job.started)
   }
-  const buffers: ArrayBuffer[] = []
-  for (const out of result.local) buffers.push(out.payload.buffer as ArrayBuffer)
-  for (const out of result.main) buffers.push(out.payload.buffer as ArrayBuffer)
-  for (const out of result.remote) buffers.push(out.payload.buffer as ArrayBuffer)
+  // A set: sinks that take a push whole share its received block (BatchCompressor), and a transfer
+  // list naming one buffer twice is refused.
+  const buffers = new Set<ArrayBuffer>()
+  for (const out of result.local) buffers.add(out.payload.buffer as ArrayBuffer)
+  for (const out of result.main) buffers.add(out.payload.buffer as ArrayBuffer)
+  for (const out of result.remote) buffers.add(out.payload.buffer as ArrayBuffer)
   const response: TaskResponse = { ok: true, result }
-  return move({ [transferableSymbol]: buffers, [valueSymbol]: response } as never)
+  return move({ [transferableSymbol]: [...buffers], [valueSymbol]: response } as never)
 }
 
 /** The scrape-body task (`pool.run(input, { name: 'parseScrape' })`): see `@sluice/scrape`'s parse-task. */

@@ -53,6 +53,25 @@ describe('MetricsPipeline', () => {
   })
   after(() => pipeline.close())
 
+  it('hands a block that two sinks take whole back once, to both', async () => {
+    const plan: StagePlan[] = ['a', 'b'].map((id) => ({
+      kind: 'sink',
+      id,
+      shards: 1,
+      externalLabels: [],
+      writeRelabel: [],
+    }))
+    const body = snappyEncode(encode(makeSeries(10)))
+    const copy = body.slice()
+    const result = await pipeline.push(snappyJob(10, { body, plan }))
+    assert.deepEqual(
+      result.local.map((o) => o.sinkId),
+      ['a', 'b'],
+    )
+    for (const out of result.local) assert.deepEqual(out.payload, copy)
+    assert.equal(result.local[0]!.payload.buffer, result.local[1]!.payload.buffer)
+  })
+
   it('runs a snappy push on a worker and returns typed outputs with their own buffers', async () => {
     const result = await pipeline.push(snappyJob(30))
     assert.ok(result instanceof PushResult)

@@ -108,6 +108,47 @@ describe('PushRunner', () => {
     assert.ok(got.every((s) => s.labels.some((l) => l.name === 'env' && l.value === 'prod')))
   })
 
+  it('stores a push that one sink takes whole onto one shard as the block it arrived in', () => {
+    const raw = encode(makeSeries(40))
+    const body = snappyEncode(raw)
+    const noop: StagePlan = {
+      kind: 'relabel',
+      id: 'noop',
+      cacheSize: 10,
+      rules: [{ source_labels: ['job'], regex: 'nope', action: 'drop' }],
+      next: [sink('s')],
+    }
+    for (const plan of [[sink('s')], [noop], [sink('a'), sink('b')]]) {
+      const result = new PushRunner().run(job(body, plan, { encoding: 'snappy' }))
+      assert.ok(result.local.length > 0)
+      for (const out of result.local) {
+        assert.equal(out.payload, body, 'the received block itself')
+        assert.equal(out.series, 40)
+        assert.equal(out.samples, 80)
+      }
+    }
+    // A series dropped, two shards, or a 2.0 body: the sinks' blocks are compressed anew.
+    const dropOne: StagePlan = {
+      kind: 'relabel',
+      id: 'drop',
+      cacheSize: 10,
+      rules: [{ source_labels: ['instance'], regex: 'host-3', action: 'drop' }],
+      next: [sink('s')],
+    }
+    const split = [
+      job(body, [dropOne], { encoding: 'snappy' }),
+      job(body, [sink('s', 2)], { encoding: 'snappy' }),
+      job(snappyEncode(encodeV2(makeSeries(40))), [sink('s')], { encoding: 'snappy', protocol: 'v2' }),
+    ]
+    for (const j of split) {
+      const result = new PushRunner().run(j)
+      for (const out of result.local) assert.notEqual(out.payload, j.body)
+      assert.ok(result.local.reduce((n, o) => n + o.series, 0) >= 39)
+    }
+    const v2 = new PushRunner().run(split[2]!)
+    assert.deepEqual(unpack(v2.local[0]!.payload), raw)
+  })
+
   it('copies a series no stage changes byte for byte', () => {
     const body = encode(makeSeries(5))
     const plan: StagePlan[] = [
