@@ -9,6 +9,7 @@ export type DropReason = 'http_4xx' | 'http_other' | 'too_old'
 interface GaugeReadings {
   pendingRecords(): number
   shards(): number
+  desiredShards(): number
 }
 
 interface QueueSource extends GaugeReadings {
@@ -47,6 +48,16 @@ function sourcesOf(registry: Registry): Set<QueueSource> {
       collect() {
         this.reset()
         for (const source of created) this.set(source.labels, source.shards())
+      },
+    })
+    new Gauge({
+      name: 'sluice_remote_write_shards_desired',
+      help: 'Shards the last look at the load asked for, before tolerance and min/max (Prometheus: desired_num_shards).',
+      labelNames: LABELS,
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const source of created) this.set(source.labels, source.desiredShards())
       },
     })
   }

@@ -80,7 +80,11 @@ export class RemoteWriteSender {
     this.#metrics = new RemoteWriteMetrics(
       options.registry ?? new Registry(),
       { component: options.component, url: shown.href },
-      { pendingRecords: () => this.#wal.stats().records, shards: () => this.#scaler.count },
+      {
+        pendingRecords: () => this.#wal.stats().records,
+        shards: () => this.#scaler.count,
+        desiredShards: () => this.#scaler.desired,
+      },
     )
     this.#logger = (options.logger ?? nullLogger).child({
       component: options.component,
@@ -96,7 +100,12 @@ export class RemoteWriteSender {
       hold: options.hold,
       cutoff: () => this.#scaler.cutoff(),
       logger: this.#logger,
-      deliver: (records) => this.#deliver(records),
+      deliver: (records) => this.#send(records),
+      delivered: (records, busyMs) =>
+        this.#scaler.delivered(
+          records.reduce((sum, record) => sum + record.samples, 0),
+          busyMs,
+        ),
     })
   }
 
@@ -151,15 +160,6 @@ export class RemoteWriteSender {
   }
 
   /** Sends one batch until it is accepted, dropped, or the sender stops. */
-  async #deliver(records: WalRecord[]): Promise<Delivery> {
-    const started = performance.now()
-    try {
-      return await this.#send(records)
-    } finally {
-      this.#scaler.busy(performance.now() - started)
-    }
-  }
-
   async #send(records: WalRecord[]): Promise<Delivery> {
     const backoff = new Backoff(this.#queue.min_backoff_ms, this.#queue.max_backoff_ms)
     let body: Uint8Array | undefined

@@ -34,6 +34,13 @@ export interface ShardReaderOptions {
   logger: Logger
   /** Sends one batch until it is accepted, dropped, or the reader stops. */
   deliver: (records: WalRecord[]) => Promise<Delivery>
+  /**
+   * Told after each batch that left (sent or dropped): its records, and how long its shard was busy
+   * with it, from the end of the previous batch, less the time the loop waited for records (for more
+   * of them, or for a hold or a barrier to lift). Reading, batching and every turn of the event loop
+   * the shard waited for count: they bound what one shard can carry as much as the request does.
+   */
+  delivered?: (records: WalRecord[], busyMs: number) => void
 }
 
 /**
@@ -88,7 +95,7 @@ export class ShardReader {
   }
 
   async #run(shard: number): Promise<void> {
-    const { wal, weigh, maxBatchWeight, batchWaitMs, hold, logger, deliver } = this.#options
+    const { wal, weigh, maxBatchWeight, batchWaitMs, hold, logger, deliver, delivered } = this.#options
     const stopping = this.#stopping.signal
     const pending: WalRecord[] = []
     let pendingWeight = 0
@@ -106,6 +113,14 @@ export class ShardReader {
     const onStop = (): void => deadline?.abort()
     stopping.addEventListener('abort', onStop, { once: true })
     const backoff = new Backoff(this.#options.minBackoffMs, this.#options.maxBackoffMs)
+    // Since the last batch left: when that was, and how much of it was spent waiting.
+    let since = performance.now()
+    let waited = 0
+    const idle = async (wait: Promise<unknown>): Promise<void> => {
+      const started = performance.now()
+      await wait
+      waited += performance.now() - started
+    }
     try {
       while (!stopping.aborted) {
         try {
@@ -118,7 +133,7 @@ export class ShardReader {
             if (records.length > 0) cursor = records.at(-1)!.seq
           }
           if (pending.length === 0) {
-            await wal.waitForData(shard, cursor, stopping)
+            await idle(wal.waitForData(shard, cursor, stopping))
             continue
           }
           // A batch that is not full waits for more records, until its oldest record is batchWaitMs
@@ -136,31 +151,42 @@ export class ShardReader {
               )
             }
             const { signal } = deadline
-            await wal.waitForData(shard, cursor, signal)
+            await idle(wal.waitForData(shard, cursor, signal))
             // Woken by new records (or by stop, which the loop's condition ends on): not yet.
             if (!signal.aborted || stopping.aborted) continue
           }
           endDeadline()
           const held = hold?.wait(stopping)
           if (held !== undefined) {
-            await held
+            await idle(held)
             continue
           }
           const cutoff = this.#options.cutoff?.()
           if (cutoff !== undefined && pending[0]!.appendedAt > cutoff) {
-            await sleep(CUTOFF_POLL_MS, undefined, { signal: stopping }).catch(() => {})
+            await idle(sleep(CUTOFF_POLL_MS, undefined, { signal: stopping }).catch(() => {}))
             continue
           }
           const end = batchEnd(pending, weigh, maxBatchWeight, cutoff)
           const batch = pending.slice(0, end)
           if ((await deliver(batch)) === 'stopped') return
-          await wal.ack(shard, batch.at(-1)!.seq)
+          const now = performance.now()
+          delivered?.(batch, now - since - waited)
+          since = now
+          waited = 0
+          // The WAL forgets the batch at once (its index, its memory tail); only the delete is written
+          // later, and the next batch need not wait for it: a delete lost in a crash means a batch sent
+          // twice, which delivery at least once allows. Awaiting it put a LevelDB write between every
+          // two requests of a shard, and one shard could not keep up with a fast backend.
+          wal.ack(shard, batch.at(-1)!.seq).catch((err: unknown) => {
+            if (!isSluiceError(err, 'SLUICE_ERR_WAL_CLOSED'))
+              logger.error({ err, shard }, 'deleting sent records from the WAL failed')
+          })
           pending.splice(0, end)
           for (const record of batch) pendingWeight -= weigh(record)
         } catch (err) {
           if (isSluiceError(err, 'SLUICE_ERR_WAL_CLOSED')) return
           logger.error({ err, shard }, 'sender shard loop failed; retrying')
-          await sleep(backoff.next(), undefined, { signal: stopping }).catch(() => {})
+          await idle(sleep(backoff.next(), undefined, { signal: stopping }).catch(() => {}))
         }
       }
     } finally {

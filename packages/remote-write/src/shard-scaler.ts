@@ -2,11 +2,12 @@ import type { Wal } from '@sluice/wal'
 
 /** How often the shard count is looked at again (Prometheus's remote write does it every 10 s). */
 export const RESHARD_INTERVAL_MS = 10_000
-/** Above this share of their time busy sending, the shards in use double. */
-const SCALE_UP_BUSY = 0.6
-/** Below this share, for {@link SCALE_DOWN_ROUNDS} looks in a row, they halve. */
-const SCALE_DOWN_BUSY = 0.15
-const SCALE_DOWN_ROUNDS = 3
+/** A desired count within this fraction of the current one changes nothing (Prometheus's tolerance). */
+const TOLERANCE = 0.3
+/** Share of the backlog a new count aims to catch up on per second, as in Prometheus. */
+const BACKLOG_CATCHUP = 0.05
+/** Further behind than this (seconds), the count does not shrink. */
+const NO_SHRINK_DELAY_S = 10
 
 export interface ShardScalerOptions {
   /** The WAL the shards are logs of: its oldest unsent record ends a change's barrier. */
@@ -20,9 +21,13 @@ export interface ShardScalerOptions {
 
 /**
  * How many of a WAL's shards (ordered logs) a remote-write endpoint uses now, between min_shards and
- * max_shards, as Prometheus scales its remote-write shards: more when sending keeps them busy, fewer
- * when it does not. Each shard is one request in flight, and fewer shards cost less per sample (a push
- * is split, compressed and stored as one block per shard it touches); more are needed when the
+ * max_shards, decided as Prometheus decides its remote-write shards: every 10 s the time one sample
+ * took to send is multiplied by the rate samples arrived at, plus a share of the backlog, and the
+ * count changes when that differs from it by more than 30%. Unlike Prometheus, the time counted is
+ * all the time a shard was busy, not only its requests: on one event loop the turns a shard waits
+ * for between two requests cost it as much as a request to a fast backend. Each shard is one request in flight, and
+ * fewer shards cost less per sample (a push is split, compressed and stored as one block per shard it
+ * touches; one push taken whole onto one shard is stored as it arrived); more are needed when the
  * backend is slow.
  *
  * A series is in shard `hash % count`, so a change moves series between logs. Order survives through
@@ -41,9 +46,13 @@ export class ShardScaler {
   #count: number
   /** Times of the changes whose older records may still be in the WAL, oldest first. */
   readonly #cutoffs: number[]
-  #busyMs = 0
+  /** Since the last look: samples that left (sent or dropped) and the time their sends took. */
+  #outSamples = 0
+  #outMs = 0
+  /** Samples the WAL held at the last look: what arrived since is what left plus what it holds more. */
+  #lastPending: number
   #lastLook = performance.now()
-  #quietRounds = 0
+  #desired = 0
 
   constructor(options: ShardScalerOptions) {
     this.#wal = options.wal
@@ -52,6 +61,7 @@ export class ShardScaler {
     this.#dynamic = options.dynamic
     this.#count = this.#dynamic ? this.#min : this.#max
     this.#cutoffs = []
+    this.#lastPending = options.wal.stats().samples
     this.#mark()
   }
 
@@ -73,34 +83,58 @@ export class ShardScaler {
     return this.#cutoffs[0]
   }
 
-  /** A shard spent `ms` sending one batch (retries and backoff included). */
-  busy(ms: number): void {
-    this.#busyMs += ms
+  /**
+   * A batch of `samples` left the queue (sent, or dropped by the backend), its shard busy with it for
+   * `ms` (see ShardReaderOptions.delivered: the request, and the loop's own time around it).
+   */
+  delivered(samples: number, ms: number): void {
+    this.#outSamples += samples
+    this.#outMs += ms
+  }
+
+  /** The count the last look asked for, before tolerance and bounds (0 before the first look). */
+  get desired(): number {
+    return this.#desired
   }
 
   /**
-   * Decides the count for the next interval from the share of time the shards in use spent sending
-   * since the last look; returns the new count when it changed. While a barrier holds, newer records
-   * wait and their shards look idle, so it only grows then (the shards draining older ones are busy).
+   * Decides the count for the next interval from what happened since the last look; returns the new
+   * count when it changed. Samples in are those that left plus the growth of the WAL's backlog; the
+   * delay is the age of its oldest record. While a barrier holds, newer records wait and their shards
+   * look idle, so the count only grows then; it does not shrink either while the queue is more than
+   * 10 s behind. A look with nothing sent keeps the count, unless nothing arrived and nothing waits.
    */
   evaluate(at = performance.now()): number | undefined {
-    const elapsed = at - this.#lastLook
-    const busy = elapsed > 0 ? this.#busyMs / (this.#count * elapsed) : 0
+    const seconds = (at - this.#lastLook) / 1000
+    const stats = this.#wal.stats()
+    const outSamples = this.#outSamples
+    const outMs = this.#outMs
+    const inSamples = Math.max(0, outSamples + stats.samples - this.#lastPending)
     this.#lastLook = at
-    this.#busyMs = 0
-    if (!this.#dynamic) return undefined
-    const settled = this.cutoff() === undefined
-    let next = this.#count
-    if (busy > SCALE_UP_BUSY) {
-      this.#quietRounds = 0
-      next = Math.min(this.#max, this.#count * 2)
-    } else if (!settled) {
-      this.#quietRounds = 0
-    } else if (busy < SCALE_DOWN_BUSY && ++this.#quietRounds >= SCALE_DOWN_ROUNDS) {
-      this.#quietRounds = 0
-      next = Math.max(this.#min, Math.floor(this.#count / 2))
-    } else if (busy >= SCALE_DOWN_BUSY) this.#quietRounds = 0
-    if (next === this.#count) return undefined
+    this.#lastPending = stats.samples
+    this.#outSamples = 0
+    this.#outMs = 0
+    if (!this.#dynamic || !(seconds > 0)) return undefined
+    const delay =
+      stats.oldestAppendedAt === undefined
+        ? 0
+        : Math.max(0, (performance.timeOrigin + at - stats.oldestAppendedAt) / 1000)
+    if (outSamples > 0) {
+      const inRate = inSamples / seconds
+      const secondsPerSample = outMs / 1000 / outSamples
+      this.#desired = secondsPerSample * (inRate + BACKLOG_CATCHUP * delay * inRate)
+    } else if (inSamples === 0 && stats.records === 0) {
+      this.#desired = 0
+    } else {
+      // Nothing went out (the backend is down, or a barrier holds every shard): no measure of need.
+      return undefined
+    }
+    const count = this.#count
+    const wanted = Math.ceil(this.#desired)
+    if (wanted >= count * (1 - TOLERANCE) && wanted <= count * (1 + TOLERANCE)) return undefined
+    if (wanted < count && (delay > NO_SHRINK_DELAY_S || this.cutoff() !== undefined)) return undefined
+    const next = Math.max(this.#min, Math.min(this.#max, wanted))
+    if (next === count) return undefined
     this.set(next)
     return next
   }

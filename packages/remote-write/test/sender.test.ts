@@ -353,6 +353,21 @@ test('a change of the shard count keeps every series in order: newer records wai
   )
 })
 
+test('the next batch of a shard goes out before the delete of the last one is written', async (t) => {
+  const { wal, backend, sender } = await rig(t, 21040, 1)
+  // Deletes that are never confirmed: a loop that waited for them would send one batch only.
+  const ack = wal.ack.bind(wal)
+  wal.ack = (shard, upto) => {
+    void ack(shard, upto)
+    return new Promise<void>(() => {})
+  }
+  await wal.append(0, [record(0, 0), record(0, 1), record(0, 2)])
+  sender({ max_samples_per_send: 1 }).start()
+  await backend.waitFor(() => backend.accepted.length === 3)
+  assert.deepEqual(backend.acceptedOf(0), [0, 1, 2])
+  assert.equal(wal.stats().records, 0)
+})
+
 test('changes in a row keep every series in order: each epoch waits for the one before, batches do not mix them', async (t) => {
   // Series a is in shard 2 with 4 shards, in shard 0 with 2, in shard 2 again with 4; series b stays
   // in shard 0. The backend is slow with a's first three samples: sent early, later ones would pass.

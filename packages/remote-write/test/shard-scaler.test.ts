@@ -4,33 +4,49 @@ import { Wal } from '@sluice/wal'
 import { ShardScaler } from '../src/index.ts'
 import { record, tempDir } from './helpers/setup.ts'
 
-test('the shard count doubles while the shards are busy, halves after three quiet looks, within min..max', async (t) => {
+test('the count is the time per sample times the rate in, changed only beyond 30%, within min..max', async (t) => {
   const wal = await Wal.open({ path: await tempDir(t), shards: 16 })
   t.after(() => wal.close())
   const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 8, dynamic: true })
   assert.equal(scaler.count, 1, 'starts at min_shards')
   let at = performance.now()
-  const look = (busyShare: number): number | undefined => {
-    scaler.busy(busyShare * scaler.count * 10_000)
+  // 20 000 samples in 10 s (the WAL stays empty: what arrived left), their sends taking `ms` in all.
+  const look = (ms: number): number | undefined => {
+    scaler.delivered(20_000, ms)
     at += 10_000
     return scaler.evaluate(at)
   }
-  assert.equal(look(0.7), 2)
-  assert.equal(look(0.9), 4)
-  assert.equal(look(0.3), undefined, 'between the thresholds: unchanged')
-  assert.equal(look(0.61), 8)
-  assert.equal(look(1), undefined, 'max_shards reached')
-  assert.equal(scaler.count, 8)
-  assert.equal(look(0.05), undefined)
-  assert.equal(look(0.05), undefined)
-  assert.equal(look(0.05), 4, 'the third quiet look in a row halves')
-  assert.equal(look(0.05), undefined)
-  assert.equal(look(0.2), undefined, 'a busier look starts the count of quiet ones again')
-  assert.equal(look(0.05), undefined)
-  assert.equal(look(0.05), undefined)
-  assert.equal(look(0.05), 2)
-  for (let i = 0; i < 6; i++) look(0)
-  assert.equal(scaler.count, 1, 'never below min_shards')
+  assert.equal(look(9_000), undefined, '0.45 ms a sample at 2000 a second: 0.9 shards, one is enough')
+  assert.equal(look(15_000), 2, '1.5 shards: rounded up, past 1 + 30%')
+  assert.ok(Math.abs(scaler.desired - 1.5) < 1e-9)
+  assert.equal(look(30_000), 3)
+  assert.equal(look(25_000), undefined, '2.5 rounds to 3: unchanged')
+  assert.equal(look(45_000), 5)
+  assert.equal(look(55_000), undefined, '5.5 rounds to 6, within 30% of 5')
+  assert.equal(look(200_000), 8, 'max_shards')
+  assert.equal(look(4_000), 1, 'down at once, to what the load needs')
+  at += 10_000
+  assert.equal(scaler.evaluate(at), undefined, 'nothing arrived, nothing sent, nothing waits: stays at min')
+  assert.equal(scaler.desired, 0)
+})
+
+test('a backlog raises the count and keeps it from shrinking; a look with nothing sent changes nothing', async (t) => {
+  const wal = await Wal.open({ path: await tempDir(t), shards: 8 })
+  t.after(() => wal.close())
+  const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 8, dynamic: true })
+  const start = performance.now()
+  await wal.append(0, [{ ...record(0, 1), samples: 10_000 }])
+  assert.equal(scaler.evaluate(start + 10_000), undefined, 'records wait, none left: the backend may be down')
+  // 10 000 samples left in 10 s taking 0.9 ms each, and the backlog grew by 10 000: 20 000 arrived,
+  // and the oldest waits 20 s: 0.9 ms x 2000/s x (1 + 0.05 x 20) = 3.6 shards.
+  scaler.delivered(10_000, 9_000)
+  await wal.append(1, [{ ...record(1, 2), samples: 10_000 }])
+  assert.equal(scaler.evaluate(start + 20_000), 4)
+  assert.ok(Math.abs(scaler.desired - 3.6) < 0.01, `desired ${scaler.desired}`)
+  // Little sent, still 30 s behind: no shrinking.
+  scaler.delivered(10_000, 500)
+  assert.equal(scaler.evaluate(start + 30_000), undefined)
+  assert.equal(scaler.count, 4)
 })
 
 test('a change holds newer records back until the WAL holds nothing appended before it', async (t) => {
@@ -61,13 +77,15 @@ test('while a barrier holds the count may grow but not shrink (waiting shards lo
   const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 8, dynamic: true })
   await wal.append(0, [record(0, 1)])
   scaler.set(4)
+  // Looks taken a second apart: the held record is young, so only the barrier keeps the count.
   let at = performance.now()
   for (let i = 0; i < 4; i++) {
-    at += 10_000
+    scaler.delivered(1000, 10)
+    at += 1000
     assert.equal(scaler.evaluate(at), undefined, 'idle while held: no shrinking')
   }
-  scaler.busy(0.9 * 4 * 10_000)
-  assert.equal(scaler.evaluate(at + 10_000), 8, 'busy while held: grows')
+  scaler.delivered(1000, 6000)
+  assert.equal(scaler.evaluate(at + 1000), 8, 'busy while held: grows')
 })
 
 test('a restart with records in the WAL holds newer ones back until those are sent', async (t) => {
@@ -85,7 +103,7 @@ test('without dynamic shards the count is max_shards, clamped to the WAL, and ne
   t.after(() => wal.close())
   const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 50, dynamic: false })
   assert.equal(scaler.count, 4)
-  scaler.busy(0)
+  scaler.delivered(1000, 100_000)
   assert.equal(scaler.evaluate(performance.now() + 30_000), undefined)
   assert.equal(scaler.count, 4)
 })
