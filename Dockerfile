@@ -2,6 +2,10 @@
 # Sluice runs its TypeScript sources on Node 24 directly (type stripping): no build step, and the
 # image carries production dependencies only.
 FROM node:24-bookworm-slim AS deps
+# The install rebuilds LevelDB with hardware CRC32C (packages/wal/scripts/build-leveldb.ts), which
+# needs a compiler here; the final image carries only its result.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages packages

@@ -39,7 +39,9 @@ export interface WalOptions {
   sync?: boolean
   /**
    * Payload bytes of the newest records kept in memory as well, so that a reader that keeps up is
-   * served without reading LevelDB. Split evenly across shards. Default 64 MiB; 0 turns it off.
+   * served without reading LevelDB. One budget for all shards: past it, the oldest records of the
+   * shard holding the most are evicted (a sender often uses a few of its shards, and the one in use
+   * gets the whole budget). Default 64 MiB; 0 turns it off.
    */
   memoryBytes?: number
   /**
@@ -146,7 +148,7 @@ export class Wal {
     this.#maxAgeMs = options.maxAgeMs ?? Number.POSITIVE_INFINITY
     this.#logger = options.logger ?? nullLogger
     this.#component = options.component ?? 'wal'
-    this.#tailBytes = (options.memoryBytes ?? DEFAULT_MEMORY_BYTES) / this.shards
+    this.#tailBytes = options.memoryBytes ?? DEFAULT_MEMORY_BYTES
     this.#groups = new WriteGroups((ops) => this.#db.batch(ops, { sync: this.#sync }))
     for (let shard = 0; shard < this.shards; shard++) {
       this.#index.push(new ShardIndex())
@@ -297,9 +299,9 @@ export class Wal {
           const tail = this.#tails[shard]!
           this.#index[shard]!.push(seqs[i]!, KEY_BYTES + payload.byteLength, samples, appendedAt)
           tail.push(new WalRecord(seqs[i]!, shard, payload, samples, appendedAt))
-          while (tail.bytes > this.#tailBytes && tail.length > 0) tail.evict()
           this.#wake(shard)
         }
+        this.#evictTails()
       })
     } catch (err) {
       const shards = [...new Set(entries.map((e) => e.shard))].join(', ')
@@ -456,6 +458,20 @@ export class Wal {
     if (this.#closing !== undefined) throw new WalClosedError()
     if (!Number.isInteger(shard) || shard < 0 || shard >= this.shards)
       throw new WalShardError(shard, this.shards)
+  }
+
+  /** Evicts from the largest memory tails until all of them together are within the budget. */
+  #evictTails(): void {
+    const tails = this.#tails
+    let total = 0
+    for (const tail of tails) total += tail.bytes
+    while (total > this.#tailBytes) {
+      let largest = tails[0]!
+      for (const tail of tails) if (tail.bytes > largest.bytes) largest = tail
+      const before = largest.bytes
+      largest.evict()
+      total -= before - largest.bytes
+    }
   }
 
   #wake(shard: number): void {

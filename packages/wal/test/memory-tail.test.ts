@@ -90,3 +90,38 @@ test('a failed batch fails every write of its group and no later one', async () 
   await groups.write([op], () => applied++)
   assert.equal(applied, 1)
 })
+
+test('the memory budget is shared: one shard in use keeps all of it, and the largest tail is evicted first', async (t) => {
+  const wal = await Wal.open({ path: await tempDir(t), shards: 4, memoryBytes: 100 })
+  t.after(() => wal.close())
+  const payloads = Array.from({ length: 4 }, (_, i) => tagged(`s0-${i}:`.padEnd(20, 'x'), i))
+  for (const p of payloads) await wal.append(0, [p])
+  // Served from memory: the very payloads appended (LevelDB would hand out copies).
+  const fromMemory = (records: WalRecord[], expected: Uint8Array[]) =>
+    records.length === expected.length && records.every((r, i) => r.payload === expected[i])
+  assert.ok(
+    fromMemory(
+      await wal.read(0, 0, 10, 1000),
+      payloads.map((p) => p.payload),
+    ),
+  )
+  const other = tagged('s1:'.padEnd(30, 'y'), 9)
+  await wal.append(1, [other])
+  // 80 + 30 bytes: over 100, so shard 0 (the largest) loses its oldest record to disk.
+  const shard0 = await wal.read(0, 0, 10, 1000)
+  assert.deepEqual(view(shard0), view(await wal.read(0, 0, 10, 1000)))
+  assert.ok(
+    !fromMemory(
+      shard0,
+      payloads.map((p) => p.payload),
+    ),
+    'record 1 is read from disk',
+  )
+  assert.ok(
+    fromMemory(
+      await wal.read(0, 1, 10, 1000),
+      payloads.slice(1).map((p) => p.payload),
+    ),
+  )
+  assert.ok(fromMemory(await wal.read(1, 0, 10, 1000), [other.payload]))
+})
