@@ -9,7 +9,8 @@
 // Two phases per setup, the setups alternating round by round so that drift in a shared machine's
 // speed hits them alike:
 //   throughput: wrk -t2 -c8 for SECONDS; samples accepted (2xx) per CPU-second of the Sluice processes
-//               (worker threads included; the balancer's and the sink's CPU are not counted);
+//               (worker threads included; the balancer's and the sink's CPU are not counted), the CPU
+//               counted until the nodes' WALs are empty again;
 //   latency:    wrk -t1 -c1 --latency for SECONDS/2: one request at a time, so p50/p99 are the cost
 //               of a request rather than queueing. The single node is measured behind nginx as well,
 //               so the difference between the two is the cluster's forwarding hop.
@@ -55,6 +56,8 @@ interface Setup {
   /** Where wrk sends the latency probe (through nginx for both setups). */
   latencyUrl: string
   pids: number[]
+  /** The nodes' own URLs, whose `/metrics` tell what their WALs still hold. */
+  nodeUrls: string[]
 }
 
 interface Result {
@@ -145,11 +148,33 @@ function perfRecord(pids: number[], file: string): () => Promise<void> {
   }
 }
 
+/** Records the nodes' WALs hold unsent, summed. */
+async function backlog(setup: Setup): Promise<number> {
+  let records = 0
+  for (const url of setup.nodeUrls) {
+    const text = await (await fetch(`${url}/metrics`)).text()
+    for (const m of text.matchAll(/^sluice_wal_records\{[^}]*\} (\d+)/gm)) records += Number(m[1])
+  }
+  return records
+}
+
+/** Waits (up to 60 s) until the setup has forwarded everything it accepted. */
+async function drain(setup: Setup): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while ((await backlog(setup)) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250))
+}
+
+/**
+ * One wrk run; the CPU counted runs until the nodes have forwarded what they accepted (their WALs are
+ * empty again): work left queued would be work not measured.
+ */
 async function throughput(setup: Setup, payload: string, perfFile?: string): Promise<Result> {
+  await drain(setup)
   const stopPerf = perfFile === undefined ? undefined : perfRecord(setup.pids, perfFile)
   const c0 = cpuSeconds(setup.pids)
   const t0 = cpuByThread(setup.pids)
   const out = await wrk(setup.loadUrl, payload, ['-t2', '-c8', `-d${SECONDS}s`])
+  await drain(setup)
   await stopPerf?.()
   const cpuS = cpuSeconds(setup.pids) - c0
   const threads = new Map<string, number>()
@@ -288,18 +313,21 @@ async function main(): Promise<void> {
         loadUrl: single.url + path,
         latencyUrl: singleLb.url + path,
         pids: [single.proc.child.pid!],
+        nodeUrls: [single.url],
       },
       {
         name: 'one node, 16 shards',
         loadUrl: fixed.url + path,
         latencyUrl: fixedLb.url + path,
         pids: [fixed.proc.child.pid!],
+        nodeUrls: [fixed.url],
       },
       {
         name: '3-node cluster behind nginx',
         loadUrl: clusterLb.url + path,
         latencyUrl: clusterLb.url + path,
         pids: nodes.map((n) => n.proc.child.pid!),
+        nodeUrls: nodes.map((n) => n.url),
       },
     ]
     // Warm up both (JIT, pools, keep-alive connections to the sink) before anything is counted.

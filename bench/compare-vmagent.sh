@@ -4,6 +4,9 @@
 # in a shared machine's speed hits both alike. The logic of /work/shared/bench/compare-vmagent.sh, plus:
 # request latency (wrk --latency), wrk's own CPU, peak RSS (VmHWM) and Sluice's CPU by thread.
 #
+# CPU is counted until each has forwarded what it accepted (its queue or WAL is empty again), and
+# refused requests (non-2xx) do not count as samples.
+#
 # usage: bench/compare-vmagent.sh            (npm run bench:vmagent)
 # env:   ROUNDS=3 SECS=15 SERIES=2000 CONNS=8
 # needs: vmagent (Debian victoria-metrics), nginx, wrk, curl; ports 18429, 18480, 19090 free.
@@ -38,24 +41,48 @@ surl=http://127.0.0.1:18480/api/v1/metrics/write
 wait_http http://127.0.0.1:18429/metrics
 wait_http http://127.0.0.1:18480/-/ready
 
-# One wrk run against $2 while measuring process $3; prints one line for target $1.
+# What process $1 still holds unsent: vmagent's pending queue bytes, Sluice's WAL records.
+backlog_of() {
+  if [ "$1" = vmagent ]; then
+    curl -s http://127.0.0.1:18429/metrics | awk '/^vmagent_remotewrite_pending_data_bytes/ {s += $NF} END {print s + 0}'
+  else
+    curl -s http://127.0.0.1:18480/metrics | awk '/^sluice_wal_records/ {s += $NF} END {print s + 0}'
+  fi
+}
+
+# Waits (up to 60 s) until $1 has forwarded everything it accepted; prints the seconds it took. vmagent
+# also buffers rows in memory for up to its flush interval (1 s) before they reach its queue.
+drain() {
+  local name=$1 i
+  [ "$name" = vmagent ] && sleep 1.5
+  for i in $(seq 1 240); do
+    [ "$(backlog_of "$name")" = 0 ] && break
+    sleep 0.25
+  done
+  echo "$i"
+}
+
+# One wrk run against $2 while measuring process $3; prints one line for target $1. The CPU counted
+# runs until the target has forwarded what it accepted: work left queued is work not measured.
 measure() {
-  local name=$1 url=$2 pid=$3 c0 c1 t0 t1 out
+  local name=$1 url=$2 pid=$3 c0 c1 t0 t1 out waited
+  drain "$name" >/dev/null
   c0=$(cpu_of "$pid"); t0=$(threads_of "$pid")
   out=$(PAYLOAD=$payload /usr/bin/time -f 'wrk_cpu %U %S' \
     wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$BENCH/post.lua" "$url" 2>&1)
+  waited=$(drain "$name")
   c1=$(cpu_of "$pid"); t1=$(threads_of "$pid")
-  echo "$out" | awk -v name="$name" -v per="$per" -v secs="$secs" -v c0="$c0" -v c1="$c1" '
+  echo "$out" | awk -v name="$name" -v per="$per" -v secs="$secs" -v c0="$c0" -v c1="$c1" -v waited="$waited" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /requests in/ { reqs = $1 }
-    /Non-2xx/ { non2xx = $4 }
+    /Non-2xx/ { non2xx = $5 }
     $1 == "50%" { p50 = ms($2) }
     $1 == "99%" { p99 = ms($2) }
     /^wrk_cpu/ { wrk = $2 + $3 }
     END {
       ok = reqs - non2xx; cpu = c1 - c0
-      printf "%-8s reqs=%d non2xx=%d samples_per_s=%.0f cpu_s=%.2f samples_per_cpu_s=%.0f p50_ms=%.2f p99_ms=%.2f wrk_cpu_s=%.2f\n",
-        name, reqs, non2xx, ok * per / secs, cpu, (cpu > 0 ? ok * per / cpu : 0), p50, p99, wrk
+      printf "%-8s reqs=%d non2xx=%d samples_per_s=%.0f cpu_s=%.2f samples_per_cpu_s=%.0f p50_ms=%.2f p99_ms=%.2f wrk_cpu_s=%.2f drain_s=%.2f\n",
+        name, reqs, non2xx, ok * per / secs, cpu, (cpu > 0 ? ok * per / cpu : 0), p50, p99, wrk, (waited - 1) / 4
     }'
   if [ "$name" = sluice ]; then
     # CPU by thread over the run: MainThread (HTTP, WAL calls, sender), WorkerThread (the piscina
