@@ -9,8 +9,10 @@ import { CLUSTER_CONFIG_PATH, clusterEnv } from './lib/compose.ts'
 import { startRoundRobin } from './lib/nginx.ts'
 import {
   query,
+  reshardConfig,
   startAgent,
   startBackend,
+  startDelayingProxy,
   startNodeExporter,
   startSluice,
   waitForOwners,
@@ -185,6 +187,77 @@ describe('three clustered nodes behind a real nginx round-robin, fed by a Promet
     }
     const agentMetrics = await (await fetch(`${agent.url}/metrics`)).text()
     assert.equal(metricSum(agentMetrics, 'prometheus_remote_storage_samples_failed_total'), 0)
+    const after = await (await fetch(`${backend.url}/metrics`)).text()
+    assert.equal(metricSum(after, 'prometheus_tsdb_out_of_order_samples_total'), 0)
+  })
+})
+
+describe('remote-write shards agreed across a cluster', () => {
+  const cleanup = new Cleanup()
+  after(() => cleanup.run())
+
+  test('a slow backend makes every member use more shards, the same number, and a strict Prometheus still gets every sample in order', async () => {
+    const backend = await startBackend(cleanup)
+    // 250 ms per request, 200 samples a request: one shard of a node carries at most 800 samples a
+    // second, and each node owns a third of the 3000 a second sent below.
+    const proxy = await startDelayingProxy(cleanup, backend.url, 250)
+    const clusterPorts = [await freePort(), await freePort(), await freePort()]
+    const joinAll = `--cluster.join-addresses=${clusterPorts.map((p) => `127.0.0.1:${p}`).join(',')}`
+    const nodes = await allStarted(
+      clusterPorts.map(async (clusterPort, i) => {
+        const httpPort = await freePort()
+        return startSluice(cleanup, reshardConfig(httpPort, proxy), {
+          httpPort,
+          args: [
+            '--cluster.enabled',
+            `--cluster.listen-addr=127.0.0.1:${clusterPort}`,
+            `--cluster.node-name=shards-${i}`,
+            joinAll,
+          ],
+        })
+      }),
+    )
+    await waitForOwners(nodes, 3)
+    const lb = await startRoundRobin(
+      cleanup,
+      nodes.map((n) => `127.0.0.1:${n.httpPort}`),
+    )
+    const series = Array.from({ length: 600 }, (_, i) => [
+      { name: '__name__', value: 'cluster_reshard_test' },
+      { name: 'series', value: String(i) },
+    ])
+    const sender = new SequentialSender(`${lb.url}/api/v1/metrics/write`, series)
+    // The members' shard counts, looked at twice a second while the load runs.
+    const seen: number[][] = []
+    let sending = true
+    const watch = (async () => {
+      while (sending) {
+        seen.push(
+          await Promise.all(
+            nodes.map(async (n) =>
+              metricSum(await (await fetch(`${n.url}/metrics`)).text(), 'sluice_remote_write_shards'),
+            ),
+          ),
+        )
+        await new Promise((resolve) => setTimeout(resolve, 500))
+      }
+    })()
+    // A request every 200 ms for about 24 s: the scalers look every 10 s.
+    await sender.send(120, 60_000, 200).finally(() => {
+      sending = false
+    })
+    await watch
+
+    await waitForSampleCounts(backend.url, 'cluster_reshard_test', series.length, sender.sent, 120_000)
+    assert.ok(
+      seen.some((counts) => counts[0]! >= 2 && counts.every((c) => c === counts[0])),
+      `every member at one count above 1 at some point: ${JSON.stringify(seen)}`,
+    )
+    for (const node of nodes) {
+      const text = await (await fetch(`${node.url}/metrics`)).text()
+      assert.ok(metricSum(text, 'sluice_remote_write_reshards_total') >= 1, 'every node changed its count')
+      assert.equal(metricSum(text, 'sluice_remote_write_dropped_samples_total'), 0, 'no batch rejected (4xx)')
+    }
     const after = await (await fetch(`${backend.url}/metrics`)).text()
     assert.equal(metricSum(after, 'prometheus_tsdb_out_of_order_samples_total'), 0)
   })

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
-import { createServer } from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import { brokenRemoteWriteBodies } from '@sluice/wire/testing'
 import {
   query,
+  reshardConfig,
   startAgent,
   startBackend,
+  startDelayingProxy,
   startNodeExporter,
   startSluice,
   waitForSampleCounts,
@@ -178,55 +179,9 @@ describe('remote-write shards following the load', () => {
   test('a slow backend makes the endpoint use more shards, and a strict Prometheus still gets every sample in order', async () => {
     const backend = await startBackend(cleanup)
     // Each request reaches the backend 250 ms late: one shard cannot keep up with the stream below.
-    const proxyPort = await freePort()
-    const proxy = createServer((req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', (c: Buffer) => chunks.push(c))
-      req.on('end', async () => {
-        await new Promise((resolve) => setTimeout(resolve, 250))
-        try {
-          const forwarded = await fetch(`${backend.url}${req.url}`, {
-            method: 'POST',
-            body: Buffer.concat(chunks),
-            headers: {
-              'content-type': String(req.headers['content-type']),
-              'content-encoding': String(req.headers['content-encoding']),
-              'x-prometheus-remote-write-version': String(req.headers['x-prometheus-remote-write-version']),
-            },
-          })
-          res.writeHead(forwarded.status).end(await forwarded.text())
-        } catch {
-          res.writeHead(502).end()
-        }
-      })
-    })
-    await new Promise<void>((resolve) => proxy.listen(proxyPort, '127.0.0.1', resolve))
-    cleanup.add(() => new Promise((resolve) => proxy.close(resolve)))
-    cleanup.add(() => proxy.closeAllConnections())
-
+    const proxy = await startDelayingProxy(cleanup, backend.url, 250)
     const ingestPort = await freePort()
-    const node = await startSluice(
-      cleanup,
-      `prometheus.receive_http "ingest" {
-	http {
-		listen_address = "127.0.0.1"
-		listen_port    = ${ingestPort}
-	}
-	forward_to = [prometheus.remote_write.backend.receiver]
-}
-
-prometheus.remote_write "backend" {
-	endpoint {
-		url = "http://127.0.0.1:${proxyPort}/api/v1/write"
-		queue_config {
-			max_shards           = 4
-			max_samples_per_send = 200
-			batch_send_deadline  = "50ms"
-		}
-	}
-}
-`,
-    )
+    const node = await startSluice(cleanup, reshardConfig(ingestPort, proxy))
     // 200 series, a sample each per request (one WAL record while one shard is in use, so one request
     // to the backend: 250 ms), a request every 200 ms for about 17 s: one shard falls behind, and the
     // scaler's looks every 10 s see it busy.

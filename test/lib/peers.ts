@@ -1,3 +1,4 @@
+import { createServer } from 'node:http'
 import { join } from 'node:path'
 import {
   type Cleanup,
@@ -117,6 +118,70 @@ export async function startSluice(
     }
   }
   return { proc, url: `http://127.0.0.1:${httpPort}`, dir, httpPort, configPath }
+}
+
+/**
+ * A proxy in front of a remote-write backend that holds each request `delayMs` before passing it on:
+ * a backend far away, so that one remote-write shard cannot keep up. Returns its base URL.
+ */
+export async function startDelayingProxy(
+  cleanup: Cleanup,
+  backendUrl: string,
+  delayMs: number,
+): Promise<string> {
+  const port = await freePort()
+  const proxy = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', async () => {
+      await new Promise((resolve) => setTimeout(resolve, delayMs))
+      try {
+        const forwarded = await fetch(`${backendUrl}${req.url}`, {
+          method: 'POST',
+          body: Buffer.concat(chunks),
+          headers: {
+            'content-type': String(req.headers['content-type']),
+            'content-encoding': String(req.headers['content-encoding']),
+            'x-prometheus-remote-write-version': String(req.headers['x-prometheus-remote-write-version']),
+          },
+        })
+        res.writeHead(forwarded.status).end(await forwarded.text())
+      } catch {
+        res.writeHead(502).end()
+      }
+    })
+  })
+  await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve))
+  cleanup.add(() => new Promise((resolve) => proxy.close(resolve)))
+  cleanup.add(() => proxy.closeAllConnections())
+  return `http://127.0.0.1:${port}`
+}
+
+/**
+ * A receiver on `ingestPort` writing to `backendUrl` through one remote_write endpoint of up to 4
+ * shards, 200 samples a request and a 50 ms batch deadline: behind {@link startDelayingProxy}, a load
+ * that one shard cannot carry.
+ */
+export function reshardConfig(ingestPort: number, backendUrl: string): string {
+  return `prometheus.receive_http "ingest" {
+	http {
+		listen_address = "127.0.0.1"
+		listen_port    = ${ingestPort}
+	}
+	forward_to = [prometheus.remote_write.backend.receiver]
+}
+
+prometheus.remote_write "backend" {
+	endpoint {
+		url = "${backendUrl}/api/v1/write"
+		queue_config {
+			max_shards           = 4
+			max_samples_per_send = 200
+			batch_send_deadline  = "50ms"
+		}
+	}
+}
+`
 }
 
 /** Runs an instant PromQL query against a Prometheus server. */

@@ -56,6 +56,8 @@ export interface ClusterOptions {
 
 /** Listener of {@link Cluster.on}('change'). */
 export type ChangeListener = (table: OwnershipTable) => void
+/** Listener of {@link Cluster.on}('shards'): some sink's agreed shard count changed. */
+export type ShardsListener = () => void
 
 type Node = Libp2p<{ identify: unknown; pubsub: GossipSub }>
 
@@ -85,6 +87,9 @@ export class Cluster {
   readonly #connected = new Set<string>()
   readonly #dialling = new Set<string>()
   readonly #listeners = new Set<ChangeListener>()
+  readonly #shardListeners = new Set<ShardsListener>()
+  /** The agreed shard counts as of the last refresh, by sink id. */
+  #agreed = new Map<string, number>()
   readonly #sizeWaiters = new Set<() => void>()
   #seq = 0
   #publishPending = false
@@ -185,6 +190,7 @@ export class Cluster {
       generation: Date.now(),
       lastSeen: Date.now(),
       flushed: NOT_FLUSHED,
+      shards: {},
     }
     const cluster = new Cluster(node, options, self)
     cluster.#begin()
@@ -295,6 +301,30 @@ export class Cluster {
   }
 
   /**
+   * Publishes the shard count this node wants for a sink (undefined: none, the sink is gone). The
+   * heartbeat goes out at once: the others switch to a larger count as soon as they hear it.
+   */
+  wantShards(sinkId: string, count: number | undefined): void {
+    if (this.#self.shards[sinkId] === count) return
+    const shards = { ...this.#self.shards }
+    if (count === undefined) delete shards[sinkId]
+    else shards[sinkId] = count
+    this.#self.shards = shards
+    this.#publishSoon()
+    this.#refreshShards()
+  }
+
+  /**
+   * The shard count a sink runs with in the cluster: the largest any live member wants for it (this
+   * one included), undefined when none does. Every member computes it from the same heartbeats, so
+   * they agree once they have heard the same ones; a record split for another count is refused by its
+   * owner meanwhile, and its edge retries.
+   */
+  agreedShards(sinkId: string): number | undefined {
+    return this.#agreed.get(sinkId)
+  }
+
+  /**
    * Announces `leaving` (unless already done), gives the heartbeat a moment to be written out, then
    * stops.
    */
@@ -314,16 +344,30 @@ export class Cluster {
     clearTimeout(this.#joinTimer)
     for (const wake of this.#sizeWaiters) wake()
     this.#listeners.clear()
+    this.#shardListeners.clear()
     await this.#node.stop()
     this.#log.info({ id: this.#self.id }, 'cluster node stopped')
   }
 
-  /** Calls `listener` with the new table whenever the ready set changes; returns the unsubscribe. */
-  on(event: 'change', listener: ChangeListener): () => void {
+  /**
+   * `change`: calls `listener` with the new table whenever the ready set changes. `shards`: calls it
+   * whenever the agreed shard count of some sink changes ({@link agreedShards}). Returns the unsubscribe.
+   */
+  on(event: 'change', listener: ChangeListener): () => void
+  on(event: 'shards', listener: ShardsListener): () => void
+  on(event: 'change' | 'shards', listener: ChangeListener | ShardsListener): () => void {
+    if (event === 'shards') {
+      const l = listener as ShardsListener
+      this.#shardListeners.add(l)
+      return () => {
+        this.#shardListeners.delete(l)
+      }
+    }
     if (event !== 'change') throw new ClusterConfigError(`unknown cluster event ${String(event)}`)
-    this.#listeners.add(listener)
+    const l = listener as ChangeListener
+    this.#listeners.add(l)
     return () => {
-      this.#listeners.delete(listener)
+      this.#listeners.delete(l)
     }
   }
 
@@ -424,6 +468,7 @@ export class Cluster {
       seq: ++this.#seq,
       addrs: routable.length > 0 ? routable : addrs,
       flushed: self.flushed,
+      shards: self.shards,
     })
     try {
       await this.#node.services.pubsub.publish(this.#topic, data)
@@ -487,8 +532,31 @@ export class Cluster {
     this.#joinTimer.unref()
   }
 
+  /** Recomputes the agreed shard counts; on a change, tells the shard listeners. */
+  #refreshShards(): void {
+    const agreed = new Map<string, number>()
+    for (const m of this.members()) {
+      for (const [sinkId, count] of Object.entries(m.shards)) {
+        if (count > (agreed.get(sinkId) ?? 0)) agreed.set(sinkId, count)
+      }
+    }
+    const same =
+      agreed.size === this.#agreed.size && [...agreed].every(([id, n]) => this.#agreed.get(id) === n)
+    if (same) return
+    this.#agreed = agreed
+    this.#log.info({ shards: Object.fromEntries(agreed) }, 'cluster remote-write shard counts changed')
+    for (const listener of [...this.#shardListeners]) {
+      try {
+        listener()
+      } catch (err) {
+        this.#log.error({ err }, 'cluster shards listener failed')
+      }
+    }
+  }
+
   /** Recomputes gauges and the ready set; on a change, a new ownership table goes to the listeners. */
   #refresh(): void {
+    this.#refreshShards()
     const members = this.members()
     for (const state of MEMBER_STATES) {
       this.#metrics.members.set({ state }, members.filter((m) => m.state === state).length)

@@ -5,7 +5,8 @@ import { MEMBER_STATES, type MemberState, NOT_FLUSHED } from './member.ts'
  * heartbeat within a generation, so a heartbeat that gossip delivers late (through a relay, after a
  * newer one came direct) is recognised and cannot undo a newer state such as `leaving`. `addrs` are
  * the node's multiaddrs, so that a node that joined through one member can dial all the others.
- * `flushed` is the hand-over claim (see {@link Member.flushed}).
+ * `flushed` is the hand-over claim (see {@link Member.flushed}), `shards` the remote-write shard counts
+ * the node wants (see {@link Member.shards}; absent: none).
  */
 export interface Heartbeat {
   cluster: string
@@ -17,10 +18,25 @@ export interface Heartbeat {
   seq: number
   addrs: string[]
   flushed: number
+  shards?: Record<string, number>
 }
 
 /** Heartbeats are a few hundred bytes; anything much larger is not one of ours. */
 export const MAX_HEARTBEAT_BYTES = 16 * 1024
+
+/** The most shard counts one heartbeat may carry (one per remote-write endpoint of the node). */
+export const MAX_SHARD_WANTS = 256
+/** A WAL has at most this many shards (`@sluice/wal`'s MAX_SHARDS). */
+const MAX_SHARD_COUNT = 0x10000
+
+function isShardWants(v: unknown): v is Record<string, number> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const entries = Object.entries(v)
+  return (
+    entries.length <= MAX_SHARD_WANTS &&
+    entries.every(([, n]) => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= MAX_SHARD_COUNT)
+  )
+}
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
@@ -50,7 +66,8 @@ export function decodeHeartbeat(data: Uint8Array): Heartbeat | undefined {
     !Number.isSafeInteger(v.seq) ||
     !Array.isArray(v.addrs) ||
     !v.addrs.every((a) => typeof a === 'string') ||
-    !(v.flushed === undefined || Number.isSafeInteger(v.flushed))
+    !(v.flushed === undefined || Number.isSafeInteger(v.flushed)) ||
+    !(v.shards === undefined || isShardWants(v.shards))
   ) {
     return undefined
   }
@@ -65,5 +82,6 @@ export function decodeHeartbeat(data: Uint8Array): Heartbeat | undefined {
     addrs: v.addrs as string[],
     // A heartbeat without the field claims nothing.
     flushed: (v.flushed as number | undefined) ?? NOT_FLUSHED,
+    shards: { ...((v.shards as Record<string, number> | undefined) ?? {}) },
   }
 }

@@ -1,4 +1,10 @@
-export { type ChangeListener, Cluster, type ClusterOptions, DEFAULT_CLUSTER_PORT } from './cluster.ts'
+export {
+  type ChangeListener,
+  Cluster,
+  type ClusterOptions,
+  DEFAULT_CLUSTER_PORT,
+  type ShardsListener,
+} from './cluster.ts'
 export {
   ClusterConfigError,
   ClusterStartError,

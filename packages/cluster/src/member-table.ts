@@ -62,6 +62,7 @@ export class MemberTable {
       generation: hb.generation,
       lastSeen: now,
       flushed: hb.flushed,
+      shards: hb.shards ?? {},
     }
     if (entry) {
       entry.member = member

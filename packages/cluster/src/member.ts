@@ -20,6 +20,12 @@ export interface Member {
    * "Hand-over"). New owners of its keys hold writes until it claims the version they use.
    */
   flushed: number
+  /**
+   * The remote-write shard counts this member wants, by sink id (component and endpoint): what its
+   * own load asks for. Members split series for each other's shards, so each sink runs with the
+   * largest count any member wants (see `Cluster.agreedShards`).
+   */
+  shards: Readonly<Record<string, number>>
 }
 
 /** `flushed` of a member that claims no version (table versions are unsigned 32-bit). */

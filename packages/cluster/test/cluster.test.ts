@@ -186,3 +186,34 @@ test('bad options and a taken port fail start with coded errors', async () => {
   await nodes.start({ listenAddr: '127.0.0.1:22051' })
   await assert.rejects(nodes.start({ listenAddr: '127.0.0.1:22051' }), ClusterStartError)
 })
+
+test('a sink runs with the largest shard count any member wants, and every member agrees on it', async () => {
+  const [a, b, c] = await readyCluster(3)
+  const all = [a!, b!, c!]
+  const changes = all.map(() => 0)
+  all.forEach((node, i) => {
+    node.on('shards', () => {
+      changes[i]!++
+    })
+  })
+  const sink = 'prometheus.remote_write.backend/0'
+  const agreed = (n: number | undefined) => all.every((node) => node.agreedShards(sink) === n)
+  assert.ok(agreed(undefined), 'nobody wants a count yet')
+  for (const node of all) node.wantShards(sink, 1)
+  assert.ok(await waitFor(() => agreed(1), 3000))
+  b!.wantShards(sink, 4)
+  assert.ok(await waitFor(() => agreed(4), 3000), 'the largest want')
+  c!.wantShards(sink, 2)
+  b!.wantShards(sink, 1)
+  assert.ok(await waitFor(() => agreed(2), 3000), 'the largest want, again, after the largest went down')
+  assert.ok(
+    changes.every((n) => n >= 3),
+    `every node heard each change: ${changes}`,
+  )
+  // A member that goes takes its wants with it.
+  await c!.leave()
+  assert.ok(await waitFor(() => [a!, b!].every((node) => node.agreedShards(sink) === 1), 3000))
+  b!.wantShards(sink, undefined)
+  a!.wantShards(sink, undefined)
+  assert.ok(await waitFor(() => [a!, b!].every((node) => node.agreedShards(sink) === undefined), 3000))
+})

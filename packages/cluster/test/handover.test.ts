@@ -10,7 +10,16 @@ function table(...ids: string[]): OwnershipTable {
 }
 
 function member(id: string, flushed = NOT_FLUSHED): Member {
-  return { id, name: id, dataUrl: `http://${id}`, state: 'ready', generation: 1, lastSeen: 0, flushed }
+  return {
+    id,
+    name: id,
+    dataUrl: `http://${id}`,
+    state: 'ready',
+    generation: 1,
+    lastSeen: 0,
+    flushed,
+    shards: {},
+  }
 }
 
 const MAX_HOLD = 30_000

@@ -87,15 +87,23 @@ test('a restarted member (larger generation) replaces the old one, a smaller gen
 })
 
 test('heartbeats survive encoding; malformed ones decode to undefined', () => {
-  const original = hb('a', 3, { state: 'joining' })
+  const original = hb('a', 3, { state: 'joining', shards: { 'prometheus.remote_write.backend/0': 4 } })
   assert.deepEqual(decodeHeartbeat(encodeHeartbeat(original)), original)
+  // Without shard wants (an earlier build): it wants none.
+  assert.deepEqual(decodeHeartbeat(encodeHeartbeat(hb('a', 3)))?.shards, {})
   const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v))
+  const many = Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`s${i}`, 1]))
   for (const bad of [
     new Uint8Array([0xff, 0xfe]),
     enc(null),
     enc({ ...original, state: 'gone' }),
     enc({ ...original, seq: 1.5 }),
     enc({ ...original, addrs: [1] }),
+    enc({ ...original, shards: { s: 0 } }),
+    enc({ ...original, shards: { s: 2.5 } }),
+    enc({ ...original, shards: { s: 70_000 } }),
+    enc({ ...original, shards: [3] }),
+    enc({ ...original, shards: many }),
     new Uint8Array(20_000).fill(0x20),
   ]) {
     assert.equal(decodeHeartbeat(bad), undefined)

@@ -11,7 +11,14 @@ import { type DeliveryHold, SluiceError } from '@sluice/contracts'
 import type { PushOwnership } from '@sluice/pipeline'
 import { Counter, Gauge, Histogram, type Logger, nullLogger, type Registry } from '@sluice/telemetry'
 import { Agent, request } from 'undici'
-import type { Admission, ClusterRouting, LocalOwnership, PreviousOwnerWait, WalBacklog } from './services.ts'
+import type {
+  Admission,
+  ClusterRouting,
+  LocalOwnership,
+  PreviousOwnerWait,
+  ShardAgreement,
+  WalBacklog,
+} from './services.ts'
 
 /**
  * The path on a member's main HTTP server that takes the WAL records of series it owns, produced by the
@@ -346,6 +353,12 @@ export class ClusterForwarder implements ClusterRouting {
         if (signal.aborted) done()
       })
     },
+  }
+
+  readonly shards: ShardAgreement = {
+    want: (sinkId, shards) => this.#cluster.wantShards(sinkId, shards),
+    agreed: (sinkId) => this.#cluster.agreedShards(sinkId),
+    onChange: (listener) => this.#cluster.on('shards', listener),
   }
 
   ownership(): PushOwnership | undefined {

@@ -1,13 +1,13 @@
 import { join } from 'node:path'
 import type { Schema } from '@sluice/config'
-import { compareLabels, type DeliveryHold, type Label } from '@sluice/contracts'
+import { compareLabels, type Label } from '@sluice/contracts'
 import type { StagePlan } from '@sluice/pipeline'
 import type { RelabelRule } from '@sluice/relabel'
 import {
   DEFAULT_QUEUE_CONFIG,
-  type EndpointOptions,
   type QueueConfig,
   RemoteWriteSender,
+  type SenderOptions,
   WAL_FORMAT,
 } from '@sluice/remote-write'
 import type { Component, ComponentContext, ComponentDefinition } from '@sluice/runtime'
@@ -134,6 +134,8 @@ class Endpoint {
   readonly writeRelabel: RelabelRule[]
   readonly wal: Wal
   readonly sender: RemoteWriteSender
+  /** In a cluster with a shard agreement: stops following it. */
+  unfollow: (() => void) | undefined
 
   constructor(sinkId: string, writeRelabel: RelabelRule[], wal: Wal, sender: RemoteWriteSender) {
     this.sinkId = sinkId
@@ -197,7 +199,17 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
         appendShards: (records) => e.wal.appendShards(records),
         backlog: () => e.wal.stats(),
       })
-      e.sender.start()
+      const agreement = this.#ctx.services.cluster?.shards
+      if (agreement !== undefined) {
+        const follow = (): void => {
+          const agreed = agreement.agreed(e.sinkId)
+          if (agreed !== undefined) e.sender.reshard(agreed)
+        }
+        e.unfollow = agreement.onChange(follow)
+        // Starting publishes what this node wants, which may already change the agreement.
+        e.sender.start()
+        follow()
+      } else e.sender.start()
     }
   }
 
@@ -217,7 +229,10 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
       // is refused rather than sent as garbage.
       format: WAL_FORMAT,
     })
-    const options: EndpointOptions & { wal: Wal; hold?: DeliveryHold; dynamicShards: boolean } = {
+    const sinkId = `${this.id}/${name}`
+    const cluster = this.#ctx.services.cluster
+    const agreement = cluster?.shards
+    const options: SenderOptions = {
       url: e.url,
       name,
       remoteTimeoutMs: e.remote_timeout,
@@ -227,13 +242,15 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
       logger: this.#ctx.logger,
       component: this.id,
       wal,
-      hold: this.#ctx.services.cluster?.delivery,
-      // Members route series to each other's shards by a count they must agree on: fixed in a cluster.
-      dynamicShards: this.#ctx.services.cluster === undefined,
+      hold: cluster?.delivery,
+      // Members route series to each other's shards by a count they must agree on: each says what its
+      // load wants, and all follow the largest (without an agreement, the count is fixed).
+      shardMode: cluster === undefined ? 'dynamic' : agreement !== undefined ? 'agreed' : 'fixed',
+      onWantedShards: agreement === undefined ? undefined : (n) => agreement.want(sinkId, n),
     }
     Object.assign(options, clientOptions(e))
     const writeRelabel = rulesOf(e.write_relabel_config)
-    return new Endpoint(`${this.id}/${name}`, writeRelabel, wal, new RemoteWriteSender(options))
+    return new Endpoint(sinkId, writeRelabel, wal, new RemoteWriteSender(options))
   }
 
   async update(args: Args): Promise<void> {
@@ -245,7 +262,11 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
   async stop(): Promise<void> {
     const endpoints = this.#endpoints
     this.#endpoints = []
-    for (const e of endpoints) this.#ctx.services.sinks.delete(e.sinkId)
+    for (const e of endpoints) {
+      this.#ctx.services.sinks.delete(e.sinkId)
+      e.unfollow?.()
+      this.#ctx.services.cluster?.shards?.want(e.sinkId, undefined)
+    }
     if (this.#ctx.services.lifecycle.draining)
       await Promise.all(endpoints.map((e) => e.wal.waitUntilEmpty(DRAIN_TIMEOUT_MS)))
     await Promise.all(endpoints.map((e) => e.sender.stop({ drainTimeoutMs: 5000 })))

@@ -125,6 +125,25 @@ export interface ClusterRouting {
    * older samples of keys this node took over); absent in routings without one.
    */
   readonly delivery?: DeliveryHold
+  /**
+   * The remote-write shard counts the members agree on; absent in routings without an agreement (a
+   * clustered sink then keeps all of its WAL's shards).
+   */
+  readonly shards?: ShardAgreement
+}
+
+/**
+ * One shard count per sink across the cluster: members split series for each other's shards, so a
+ * sink must use the same count on every member. Each member says what its own load wants; the sink
+ * runs with the largest of those (docs/cluster.md, "Remote-write shards").
+ */
+export interface ShardAgreement {
+  /** Publishes what this node wants for `sinkId`; undefined withdraws it (the sink stopped). */
+  want(sinkId: string, shards: number | undefined): void
+  /** The count agreed for `sinkId`, undefined while no member wants one. */
+  agreed(sinkId: string): number | undefined
+  /** Called whenever an agreed count changes; returns the unsubscribe. */
+  onChange(listener: () => void): () => void
 }
 
 /** How {@link ClusterRouting.waitForPreviousOwner} ended. */

@@ -7,9 +7,9 @@ import type { Logger, Registry } from '@sluice/telemetry'
 export interface QueueConfig {
   /** Alloy: samples buffered per shard. Sluice buffers in the WAL instead; accepted, not used. */
   capacity: number
-  /** Accepted for compatibility; the shard count is the WAL's (see README: no dynamic resharding). */
+  /** The fewest shards in use, where the count starts (see `ShardScaler`). */
   min_shards: number
-  /** Accepted for compatibility; callers use it to choose the WAL's shard count. */
+  /** The most shards in use; callers also size the WAL's shards by it. */
   max_shards: number
   /** Upper bound of samples in one request (a single WAL record larger than this is sent alone). */
   max_samples_per_send: number

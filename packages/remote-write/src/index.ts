@@ -10,6 +10,6 @@ export {
 export { RemoteWriteOptionsError, RemoteWriteStateError } from './errors.ts'
 export { EndpointHeaders, type HeaderOptions, type HeaderProtocol } from './headers.ts'
 export { parseRetryAfter } from './retry-after.ts'
-export { RemoteWriteSender, WAL_FORMAT } from './sender.ts'
+export { RemoteWriteSender, type SenderOptions, WAL_FORMAT } from './sender.ts'
 export { type Delivery, ShardReader, type ShardReaderOptions } from './shard-reader.ts'
 export { RESHARD_INTERVAL_MS, ShardScaler, type ShardScalerOptions } from './shard-scaler.ts'

@@ -12,6 +12,20 @@ import { type DropReason, RemoteWriteMetrics, type RetryReason } from './metrics
 import { type Delivery, ShardReader } from './shard-reader.ts'
 import { RESHARD_INTERVAL_MS, ShardScaler } from './shard-scaler.ts'
 
+/** What a {@link RemoteWriteSender} is built from. */
+export interface SenderOptions extends EndpointOptions {
+  wal: Wal
+  /** Paused while it holds (a cluster's crash hold). */
+  hold?: DeliveryHold
+  /** How the shard count is decided (see `ShardScalerOptions.mode`); default `fixed`. */
+  shardMode?: 'dynamic' | 'agreed' | 'fixed'
+  /**
+   * Told at start and whenever the shard count this sender's load asks for changes; in `agreed` mode
+   * the caller decides the count from it (with {@link RemoteWriteSender.reshard}).
+   */
+  onWantedShards?: (shards: number) => void
+}
+
 /** Default of `stop({ drainTimeoutMs })`: unsent data is safe in the WAL, so shutdown need not wait long. */
 const DEFAULT_DRAIN_TIMEOUT_MS = 5_000
 
@@ -28,8 +42,10 @@ export const WAL_FORMAT = 'prometheus-remote-write-1.0+snappy-block'
  * One reader loop per WAL shard, each with at most one request in flight: the records of a shard
  * reach the backend in WAL order, and callers that put every series into one shard (by hash) get
  * every series in order, through retries too. How many of the WAL's shards callers use is
- * {@link shards}, which follows the load between min_shards and max_shards when `dynamicShards` is
- * set, as Prometheus reshards its queues (see `ShardScaler` for how order survives a change).
+ * {@link shards}, which follows the load between min_shards and max_shards as Prometheus reshards its
+ * queues (`shardMode` `dynamic`), or is set by the caller from what the load asks for (`agreed`, with
+ * `onWantedShards`), or stays at max_shards (`fixed`, the default); see `ShardScaler` for how order
+ * survives a change.
  *
  * Records are deleted from the WAL (acknowledged) only after a 2xx, or after a non-retryable answer
  * that drops them. Delivery is at least once: a request that timed out may have been accepted.
@@ -45,7 +61,9 @@ export class RemoteWriteSender {
   #reshardTimer: NodeJS.Timeout | undefined
   #stopped: Promise<void> | undefined
 
-  constructor(options: EndpointOptions & { wal: Wal; hold?: DeliveryHold; dynamicShards?: boolean }) {
+  readonly #onWanted: ((shards: number) => void) | undefined
+
+  constructor(options: SenderOptions) {
     checkQueue(options.queue)
     let url: URL
     try {
@@ -75,8 +93,9 @@ export class RemoteWriteSender {
       wal: this.#wal,
       minShards: this.#queue.min_shards,
       maxShards: this.#queue.max_shards,
-      dynamic: options.dynamicShards ?? false,
+      mode: options.shardMode ?? 'fixed',
     })
+    this.#onWanted = options.onWantedShards
     this.#metrics = new RemoteWriteMetrics(
       options.registry ?? new Registry(),
       { component: options.component, url: shown.href },
@@ -117,9 +136,15 @@ export class RemoteWriteSender {
     return this.#scaler.count
   }
 
+  /** What this sender's load asks for (see `ShardScaler.wanted`); in `agreed` mode the caller applies it. */
+  get wantedShards(): number {
+    return this.#scaler.wanted
+  }
+
   /** Starts one reader loop per WAL shard, and the periodic look at the shard count. */
   start(): void {
     if (!this.#reader.start()) throw new RemoteWriteStateError('a remote-write sender starts once')
+    this.#onWanted?.(this.#scaler.wanted)
     this.#reshardTimer = setInterval(() => this.#reshard(), RESHARD_INTERVAL_MS)
     this.#reshardTimer.unref()
   }
@@ -133,7 +158,9 @@ export class RemoteWriteSender {
 
   #reshard(): void {
     const from = this.#scaler.count
-    if (this.#scaler.evaluate() !== undefined) this.#changed(from)
+    if (this.#scaler.evaluate() === undefined) return
+    this.#changed(from)
+    this.#onWanted?.(this.#scaler.wanted)
   }
 
   #changed(from: number): void {

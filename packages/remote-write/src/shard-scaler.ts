@@ -15,8 +15,13 @@ export interface ShardScalerOptions {
   /** queue_config's min_shards and max_shards, each clamped to [1, the WAL's shards]. */
   minShards: number
   maxShards: number
-  /** false: always use `maxShards` (a clustered node, whose members must agree on the count). */
-  dynamic: boolean
+  /**
+   * `dynamic`: the count follows this node's load. `agreed`: the load decides what this node wants
+   * ({@link ShardScaler.wanted}), and the count changes only when told ({@link ShardScaler.set}): a
+   * clustered node, whose members split series for each other and must use one count. `fixed`: always
+   * `maxShards`.
+   */
+  mode: 'dynamic' | 'agreed' | 'fixed'
 }
 
 /**
@@ -42,8 +47,9 @@ export class ShardScaler {
   readonly #wal: Wal
   readonly #min: number
   readonly #max: number
-  readonly #dynamic: boolean
+  readonly #mode: ShardScalerOptions['mode']
   #count: number
+  #wanted: number
   /** Times of the changes whose older records may still be in the WAL, oldest first. */
   readonly #cutoffs: number[]
   /** Since the last look: samples that left (sent or dropped) and the time their sends took. */
@@ -58,8 +64,9 @@ export class ShardScaler {
     this.#wal = options.wal
     this.#max = Math.max(1, Math.min(options.maxShards, options.wal.shards))
     this.#min = Math.max(1, Math.min(options.minShards, this.#max))
-    this.#dynamic = options.dynamic
-    this.#count = this.#dynamic ? this.#min : this.#max
+    this.#mode = options.mode
+    this.#count = this.#mode === 'fixed' ? this.#max : this.#min
+    this.#wanted = this.#count
     this.#cutoffs = []
     this.#lastPending = options.wal.stats().samples
     this.#mark()
@@ -97,9 +104,14 @@ export class ShardScaler {
     return this.#desired
   }
 
+  /** The count this node's load asks for, within min..max: {@link count} unless the mode is `agreed`. */
+  get wanted(): number {
+    return this.#wanted
+  }
+
   /**
    * Decides the count for the next interval from what happened since the last look; returns the new
-   * count when it changed. Samples in are those that left plus the growth of the WAL's backlog; the
+   * count when it changed (in `agreed` mode: the new {@link wanted}, the count itself unchanged). Samples in are those that left plus the growth of the WAL's backlog; the
    * delay is the age of its oldest record. While a barrier holds, newer records wait and their shards
    * look idle, so the count only grows then; it does not shrink either while the queue is more than
    * 10 s behind. A look with nothing sent keeps the count, unless nothing arrived and nothing waits.
@@ -114,7 +126,7 @@ export class ShardScaler {
     this.#lastPending = stats.samples
     this.#outSamples = 0
     this.#outMs = 0
-    if (!this.#dynamic || !(seconds > 0)) return undefined
+    if (this.#mode === 'fixed' || !(seconds > 0)) return undefined
     const delay =
       stats.oldestAppendedAt === undefined
         ? 0
@@ -130,10 +142,16 @@ export class ShardScaler {
       return undefined
     }
     const count = this.#count
-    const wanted = Math.ceil(this.#desired)
-    if (wanted >= count * (1 - TOLERANCE) && wanted <= count * (1 + TOLERANCE)) return undefined
-    if (wanted < count && (delay > NO_SHRINK_DELAY_S || this.cutoff() !== undefined)) return undefined
-    const next = Math.max(this.#min, Math.min(this.#max, wanted))
+    // Rounded up, as Prometheus does; the epsilon keeps 3.0000000000000004 (floating point) at 3.
+    const wanted = Math.ceil(this.#desired - 1e-9)
+    let next = Math.max(this.#min, Math.min(this.#max, wanted))
+    if (wanted >= count * (1 - TOLERANCE) && wanted <= count * (1 + TOLERANCE)) next = count
+    else if (wanted < count && (delay > NO_SHRINK_DELAY_S || this.cutoff() !== undefined)) next = count
+    if (this.#mode === 'agreed') {
+      if (next === this.#wanted) return undefined
+      this.#wanted = next
+      return next
+    }
     if (next === count) return undefined
     this.set(next)
     return next
@@ -144,6 +162,7 @@ export class ShardScaler {
     const next = Math.max(this.#min, Math.min(this.#max, count))
     if (next === this.#count) return
     this.#count = next
+    if (this.#mode !== 'agreed') this.#wanted = next
     this.#mark()
   }
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import { test } from 'node:test'
-import { type DeliveryHold, isSluiceError } from '@sluice/contracts'
+import { isSluiceError } from '@sluice/contracts'
 import { ManualHold } from '@sluice/contracts/testing'
 import { Registry } from '@sluice/telemetry'
 import { Wal } from '@sluice/wal'
 import { snappyEncode } from '@sluice/wire'
-import { type QueueConfig, RemoteWriteSender } from '../src/index.ts'
+import { type QueueConfig, RemoteWriteSender, type SenderOptions } from '../src/index.ts'
 import { FakeBackend } from './helpers/backend.ts'
 import { encodeWriteRequest } from './helpers/prom.ts'
 import { fastQueue, metricValue, range, record, tempDir } from './helpers/setup.ts'
@@ -17,7 +17,7 @@ interface Rig {
   registry: Registry
   sender: (
     queue?: Partial<QueueConfig>,
-    extra?: { remoteTimeoutMs?: number; hold?: DeliveryHold; dynamicShards?: boolean },
+    extra?: Partial<Pick<SenderOptions, 'remoteTimeoutMs' | 'hold' | 'shardMode' | 'onWantedShards'>>,
   ) => RemoteWriteSender
 }
 
@@ -316,7 +316,7 @@ test('a change of the shard count keeps every series in order: newer records wai
     status: 204,
     delayMs: request.series.some((s) => s.samples.some((p) => p.value < 5)) ? 60 : 0,
   })
-  const s = sender({ min_shards: 1, max_shards: 4 }, { dynamicShards: true })
+  const s = sender({ min_shards: 1, max_shards: 4 }, { shardMode: 'dynamic' })
   s.start()
   assert.equal(s.shards, 1)
   const sample = (n: number) => ({
@@ -376,7 +376,7 @@ test('changes in a row keep every series in order: each epoch waits for the one 
     status: 204,
     delayMs: request.series.some((s) => s.labels.s === 'a' && s.samples[0]!.value < 3) ? 60 : 0,
   })
-  const s = sender({ min_shards: 1, max_shards: 4 }, { dynamicShards: true })
+  const s = sender({ min_shards: 1, max_shards: 4 }, { shardMode: 'dynamic' })
   s.reshard(4)
   const sample = (series: string, n: number) => ({
     payload: snappyEncode(

@@ -7,7 +7,7 @@ import { record, tempDir } from './helpers/setup.ts'
 test('the count is the time per sample times the rate in, changed only beyond 30%, within min..max', async (t) => {
   const wal = await Wal.open({ path: await tempDir(t), shards: 16 })
   t.after(() => wal.close())
-  const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 8, dynamic: true })
+  const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 8, mode: 'dynamic' })
   assert.equal(scaler.count, 1, 'starts at min_shards')
   let at = performance.now()
   // 20 000 samples in 10 s (the WAL stays empty: what arrived left), their sends taking `ms` in all.
@@ -33,7 +33,7 @@ test('the count is the time per sample times the rate in, changed only beyond 30
 test('a backlog raises the count and keeps it from shrinking; a look with nothing sent changes nothing', async (t) => {
   const wal = await Wal.open({ path: await tempDir(t), shards: 8 })
   t.after(() => wal.close())
-  const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 8, dynamic: true })
+  const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 8, mode: 'dynamic' })
   const start = performance.now()
   await wal.append(0, [{ ...record(0, 1), samples: 10_000 }])
   assert.equal(scaler.evaluate(start + 10_000), undefined, 'records wait, none left: the backend may be down')
@@ -52,7 +52,7 @@ test('a backlog raises the count and keeps it from shrinking; a look with nothin
 test('a change holds newer records back until the WAL holds nothing appended before it', async (t) => {
   const wal = await Wal.open({ path: await tempDir(t), shards: 4 })
   t.after(() => wal.close())
-  const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 4, dynamic: true })
+  const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 4, mode: 'dynamic' })
   assert.equal(scaler.cutoff(), undefined, 'an empty WAL at start: nothing to wait for')
   await wal.append(0, [record(0, 1)])
   scaler.set(4)
@@ -74,7 +74,7 @@ test('a change holds newer records back until the WAL holds nothing appended bef
 test('while a barrier holds the count may grow but not shrink (waiting shards look idle)', async (t) => {
   const wal = await Wal.open({ path: await tempDir(t), shards: 8 })
   t.after(() => wal.close())
-  const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 8, dynamic: true })
+  const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 8, mode: 'dynamic' })
   await wal.append(0, [record(0, 1)])
   scaler.set(4)
   // Looks taken a second apart: the held record is young, so only the barrier keeps the count.
@@ -92,7 +92,7 @@ test('a restart with records in the WAL holds newer ones back until those are se
   const wal = await Wal.open({ path: await tempDir(t), shards: 2 })
   t.after(() => wal.close())
   await wal.append(1, [record(1, 1)])
-  const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 2, dynamic: true })
+  const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 2, mode: 'dynamic' })
   assert.notEqual(scaler.cutoff(), undefined)
   await wal.ack(1, wal.stats().perShard[1]!.lastSeq)
   assert.equal(scaler.cutoff(), undefined)
@@ -101,9 +101,35 @@ test('a restart with records in the WAL holds newer ones back until those are se
 test('without dynamic shards the count is max_shards, clamped to the WAL, and never changes', async (t) => {
   const wal = await Wal.open({ path: await tempDir(t), shards: 4 })
   t.after(() => wal.close())
-  const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 50, dynamic: false })
+  const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 50, mode: 'fixed' })
   assert.equal(scaler.count, 4)
   scaler.delivered(1000, 100_000)
   assert.equal(scaler.evaluate(performance.now() + 30_000), undefined)
   assert.equal(scaler.count, 4)
+})
+
+test('agreed: the load decides what this node wants, and only set() changes the count, with its barrier', async (t) => {
+  const wal = await Wal.open({ path: await tempDir(t), shards: 8 })
+  t.after(() => wal.close())
+  const scaler = new ShardScaler({ wal, minShards: 1, maxShards: 8, mode: 'agreed' })
+  assert.equal(scaler.count, 1)
+  assert.equal(scaler.wanted, 1)
+  let at = performance.now()
+  scaler.delivered(20_000, 30_000)
+  at += 10_000
+  assert.equal(scaler.evaluate(at), 3, 'the new want')
+  assert.equal(scaler.count, 1, 'the count waits to be told')
+  scaler.delivered(20_000, 30_000)
+  at += 10_000
+  assert.equal(scaler.evaluate(at), undefined, 'the same want again is no news')
+  await wal.append(0, [record(0, 1)])
+  scaler.set(4)
+  assert.equal(scaler.count, 4)
+  assert.equal(scaler.wanted, 3, 'another member wanted more: this one still wants 3')
+  assert.equal(scaler.cutoff(), wal.lastAppendedAt(), 'the change has its barrier')
+  // At 4 shards the same load is within tolerance: it wants what it has.
+  await wal.ack(0, wal.stats().perShard[0]!.lastSeq)
+  scaler.delivered(20_000, 35_000)
+  at += 10_000
+  assert.equal(scaler.evaluate(at), 4)
 })
