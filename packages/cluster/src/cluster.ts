@@ -13,7 +13,13 @@ import { nullLogger } from '@sluice/telemetry'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { isLoopback, parseHostPort, resolveJoinAddress, toMultiaddr } from './address.ts'
 import { ClusterConfigError, ClusterStartError, ClusterStoppedError } from './errors.ts'
-import { decodeHeartbeat, encodeHeartbeat, MAX_HEARTBEAT_BYTES } from './heartbeat.ts'
+import {
+  decodeHeartbeat,
+  encodeHeartbeat,
+  MAX_HEARTBEAT_BYTES,
+  MAX_SHARD_WANTS,
+  MAX_SINK_ID_LENGTH,
+} from './heartbeat.ts'
 import { MEMBER_STATES, type Member, NOT_FLUSHED } from './member.ts'
 import { MemberTable } from './member-table.ts'
 import { ClusterMetrics } from './metrics.ts'
@@ -306,6 +312,20 @@ export class Cluster {
    */
   wantShards(sinkId: string, count: number | undefined): void {
     if (this.#self.shards[sinkId] === count) return
+    // The bounds keep the heartbeat within what the others accept (a heartbeat they drop would make
+    // this node look dead to them).
+    if (count !== undefined && sinkId.length > MAX_SINK_ID_LENGTH)
+      throw new ClusterConfigError(
+        `remote-write sink id ${sinkId.slice(0, 40)}... is longer than ${MAX_SINK_ID_LENGTH} characters`,
+      )
+    if (count !== undefined && !(sinkId in this.#self.shards)) {
+      if (Object.keys(this.#self.shards).length >= MAX_SHARD_WANTS)
+        throw new ClusterConfigError(
+          `more than ${MAX_SHARD_WANTS} remote-write endpoints on one clustered node`,
+        )
+    }
+    if (count !== undefined && !(Number.isInteger(count) && count >= 1 && count <= 0x10000))
+      throw new ClusterConfigError(`shard count ${count} is not an integer from 1 to 65536`)
     const shards = { ...this.#self.shards }
     if (count === undefined) delete shards[sinkId]
     else shards[sinkId] = count

@@ -21,11 +21,16 @@ export interface Heartbeat {
   shards?: Record<string, number>
 }
 
-/** Heartbeats are a few hundred bytes; anything much larger is not one of ours. */
-export const MAX_HEARTBEAT_BYTES = 16 * 1024
+/**
+ * Heartbeats are a few hundred bytes, plus a shard count per remote-write endpoint; anything larger
+ * than what the bounds below allow is not one of ours.
+ */
+export const MAX_HEARTBEAT_BYTES = 64 * 1024
 
 /** The most shard counts one heartbeat may carry (one per remote-write endpoint of the node). */
 export const MAX_SHARD_WANTS = 256
+/** The longest sink id (component id and endpoint name) a shard count may be published for. */
+export const MAX_SINK_ID_LENGTH = 200
 /** A WAL has at most this many shards (`@sluice/wal`'s MAX_SHARDS). */
 const MAX_SHARD_COUNT = 0x10000
 
@@ -34,7 +39,13 @@ function isShardWants(v: unknown): v is Record<string, number> {
   const entries = Object.entries(v)
   return (
     entries.length <= MAX_SHARD_WANTS &&
-    entries.every(([, n]) => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= MAX_SHARD_COUNT)
+    entries.every(
+      ([id, n]) =>
+        id.length <= MAX_SINK_ID_LENGTH &&
+        Number.isInteger(n) &&
+        (n as number) >= 1 &&
+        (n as number) <= MAX_SHARD_COUNT,
+    )
   )
 }
 

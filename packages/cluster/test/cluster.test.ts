@@ -213,6 +213,10 @@ test('a sink runs with the largest shard count any member wants, and every membe
   // A member that goes takes its wants with it.
   await c!.leave()
   assert.ok(await waitFor(() => [a!, b!].every((node) => node.agreedShards(sink) === 1), 3000))
+  // Wants the heartbeat could not carry are refused where they are made.
+  assert.throws(() => a!.wantShards('s'.repeat(201), 2), ClusterConfigError)
+  assert.throws(() => a!.wantShards(sink, 0), ClusterConfigError)
+  assert.throws(() => a!.wantShards(sink, 1.5), ClusterConfigError)
   b!.wantShards(sink, undefined)
   a!.wantShards(sink, undefined)
   assert.ok(await waitFor(() => [a!, b!].every((node) => node.agreedShards(sink) === undefined), 3000))

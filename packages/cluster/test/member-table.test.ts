@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { decodeHeartbeat, encodeHeartbeat, type Heartbeat } from '../src/heartbeat.ts'
+import {
+  decodeHeartbeat,
+  encodeHeartbeat,
+  type Heartbeat,
+  MAX_HEARTBEAT_BYTES,
+  MAX_SHARD_WANTS,
+  MAX_SINK_ID_LENGTH,
+} from '../src/heartbeat.ts'
 import { MemberTable } from '../src/member-table.ts'
 
 function hb(id: string, seq: number, extra: Partial<Heartbeat> = {}): Heartbeat {
@@ -104,8 +111,20 @@ test('heartbeats survive encoding; malformed ones decode to undefined', () => {
     enc({ ...original, shards: { s: 70_000 } }),
     enc({ ...original, shards: [3] }),
     enc({ ...original, shards: many }),
+    enc({ ...original, shards: { ['s'.repeat(201)]: 1 } }),
     new Uint8Array(20_000).fill(0x20),
   ]) {
     assert.equal(decodeHeartbeat(bad), undefined)
   }
+})
+
+test('the largest shard wants a heartbeat may carry still fit in a heartbeat', () => {
+  const shards = Object.fromEntries(
+    Array.from({ length: MAX_SHARD_WANTS }, (_, i) => [String(i).padStart(MAX_SINK_ID_LENGTH, 'x'), 65536]),
+  )
+  const addrs = Array.from({ length: 8 }, (_, i) => `/ip6/fd00::${i}/tcp/7946/p2p/${'Q'.repeat(52)}`)
+  const largest = hb('a'.repeat(52), Number.MAX_SAFE_INTEGER, { shards, addrs, name: 'n'.repeat(253) })
+  const bytes = encodeHeartbeat(largest)
+  assert.ok(bytes.byteLength <= MAX_HEARTBEAT_BYTES, `${bytes.byteLength} bytes`)
+  assert.deepEqual(decodeHeartbeat(bytes), largest)
 })
