@@ -50,8 +50,9 @@ backlog_of() {
   fi
 }
 
-# Waits (up to 60 s) until $1 has forwarded everything it accepted; prints the seconds it took. vmagent
-# also buffers rows in memory for up to its flush interval (1 s) before they reach its queue.
+# Waits (up to 60 s) until $1 has forwarded everything it accepted; prints how many 0.25 s looks that
+# took (1: none waited). vmagent also buffers rows in memory for up to its flush interval (1 s) before
+# they reach its queue.
 drain() {
   local name=$1 i
   [ "$name" = vmagent ] && sleep 1.5

@@ -16,6 +16,7 @@ import { ClusterConfigError, ClusterStartError, ClusterStoppedError } from './er
 import {
   decodeHeartbeat,
   encodeHeartbeat,
+  isShardCount,
   MAX_HEARTBEAT_BYTES,
   MAX_SHARD_WANTS,
   MAX_SINK_ID_LENGTH,
@@ -324,7 +325,7 @@ export class Cluster {
           `more than ${MAX_SHARD_WANTS} remote-write endpoints on one clustered node`,
         )
     }
-    if (count !== undefined && !(Number.isInteger(count) && count >= 1 && count <= 0x10000))
+    if (count !== undefined && !isShardCount(count))
       throw new ClusterConfigError(`shard count ${count} is not an integer from 1 to 65536`)
     const shards = { ...this.#self.shards }
     if (count === undefined) delete shards[sinkId]

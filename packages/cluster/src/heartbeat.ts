@@ -34,18 +34,17 @@ export const MAX_SINK_ID_LENGTH = 200
 /** A WAL has at most this many shards (`@sluice/wal`'s MAX_SHARDS). */
 const MAX_SHARD_COUNT = 0x10000
 
+/** A shard count a heartbeat may carry: an integer from 1 to a WAL's most shards. */
+export function isShardCount(n: unknown): n is number {
+  return Number.isInteger(n) && (n as number) >= 1 && (n as number) <= MAX_SHARD_COUNT
+}
+
 function isShardWants(v: unknown): v is Record<string, number> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
   const entries = Object.entries(v)
   return (
     entries.length <= MAX_SHARD_WANTS &&
-    entries.every(
-      ([id, n]) =>
-        id.length <= MAX_SINK_ID_LENGTH &&
-        Number.isInteger(n) &&
-        (n as number) >= 1 &&
-        (n as number) <= MAX_SHARD_COUNT,
-    )
+    entries.every(([id, n]) => id.length <= MAX_SINK_ID_LENGTH && isShardCount(n))
   )
 }
 

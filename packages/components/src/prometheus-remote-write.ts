@@ -200,16 +200,14 @@ class RemoteWrite implements Component<Args>, MetricsReceiver {
         backlog: () => e.wal.stats(),
       })
       const agreement = this.#ctx.services.cluster?.shards
-      if (agreement !== undefined) {
-        const follow = (): void => {
-          const agreed = agreement.agreed(e.sinkId)
-          if (agreed !== undefined) e.sender.reshard(agreed)
-        }
-        e.unfollow = agreement.onChange(follow)
-        // Starting publishes what this node wants, which may already change the agreement.
-        e.sender.start()
-        follow()
-      } else e.sender.start()
+      const follow = (): void => {
+        const agreed = agreement?.agreed(e.sinkId)
+        if (agreed !== undefined) e.sender.reshard(agreed)
+      }
+      e.unfollow = agreement?.onChange(follow)
+      // Starting publishes what this node wants, which may already change the agreement.
+      e.sender.start()
+      follow()
     }
   }
 

@@ -58,10 +58,9 @@ export class RemoteWriteSender {
   readonly #logger: Logger
   readonly #reader: ShardReader
   readonly #scaler: ShardScaler
+  readonly #onWanted: ((shards: number) => void) | undefined
   #reshardTimer: NodeJS.Timeout | undefined
   #stopped: Promise<void> | undefined
-
-  readonly #onWanted: ((shards: number) => void) | undefined
 
   constructor(options: SenderOptions) {
     checkQueue(options.queue)
@@ -134,11 +133,6 @@ export class RemoteWriteSender {
    */
   get shards(): number {
     return this.#scaler.count
-  }
-
-  /** What this sender's load asks for (see `ShardScaler.wanted`); in `agreed` mode the caller applies it. */
-  get wantedShards(): number {
-    return this.#scaler.wanted
   }
 
   /** Starts one reader loop per WAL shard, and the periodic look at the shard count. */

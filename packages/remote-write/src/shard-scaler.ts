@@ -30,10 +30,10 @@ export interface ShardScalerOptions {
  * took to send is multiplied by the rate samples arrived at, plus a share of the backlog, and the
  * count changes when that differs from it by more than 30%. Unlike Prometheus, the time counted is
  * all the time a shard was busy, not only its requests: on one event loop the turns a shard waits
- * for between two requests cost it as much as a request to a fast backend. Each shard is one request in flight, and
- * fewer shards cost less per sample (a push is split, compressed and stored as one block per shard it
- * touches; one push taken whole onto one shard is stored as it arrived); more are needed when the
- * backend is slow.
+ * for between two requests cost it as much as a request to a fast backend. Each shard is one request
+ * in flight, and fewer shards cost less per sample (a push is split, compressed and stored as one
+ * block per shard it touches; one push taken whole onto one shard is stored as it arrived); more are
+ * needed when the backend is slow.
  *
  * A series is in shard `hash % count`, so a change moves series between logs. Order survives through
  * a barrier: every record is stamped with its append time, a change takes effect at one instant,
@@ -111,8 +111,9 @@ export class ShardScaler {
 
   /**
    * Decides the count for the next interval from what happened since the last look; returns the new
-   * count when it changed (in `agreed` mode: the new {@link wanted}, the count itself unchanged). Samples in are those that left plus the growth of the WAL's backlog; the
-   * delay is the age of its oldest record. While a barrier holds, newer records wait and their shards
+   * count when it changed (in `agreed` mode: the new {@link wanted}, the count itself unchanged).
+   * Samples in are those that left plus the growth of the WAL's backlog; the delay is the age of its
+   * oldest record. While a barrier holds, newer records wait and their shards
    * look idle, so the count only grows then; it does not shrink either while the queue is more than
    * 10 s behind. A look with nothing sent keeps the count, unless nothing arrived and nothing waits.
    */
