@@ -29,11 +29,11 @@ test('a shard reports the time it was busy with each batch, not the time it wait
   })
   reader.start()
   t.after(() => reader.stop(1000))
-  // Records 300 ms apart: the shard idles between them.
+  // Records 300 ms apart: the shard idles between them (more than any busy time allowed below).
   for (let n = 0; n < 3; n++) {
     await wal.append(0, [record(0, n)])
     await new Promise((resolve) => setTimeout(resolve, 300))
   }
   assert.equal(busy.length, 3)
-  for (const ms of busy) assert.ok(ms >= 25 && ms < 150, `busy ${ms} ms: the send, not the 300 ms idle`)
+  for (const ms of busy) assert.ok(ms >= 25 && ms < 250, `busy ${ms} ms: the send, not the 300 ms idle`)
 })
