@@ -2,10 +2,13 @@
 // against one unclustered node, under the same wrk load, and the latency the forwarding hop adds. A
 // second unclustered node keeps 3 remote-write shards in use, so that it hashes, splits and compresses
 // every push three ways as a 3-node cluster does (a single node on 1 shard stores a push as it arrived):
-// what the cluster costs beyond the split itself.
+// what the cluster costs beyond the split itself. A second cluster owns series by key
+// (`clustering { shard_by_labels = ["agent"] }`): every push of one edge belongs to one member.
 //   npm run bench:cluster                       (= node bench/cluster-overhead.ts [SECONDS] [ROUNDS] [KIT])
-// Needs nginx, wrk, and the shared load kit (gen-payload.mjs, post.lua, sink-nginx.conf) in
-// KIT (default ../shared/bench). Every process listens on 127.0.0.1 and is stopped at the end.
+// The load is 24 edges in turn (bench/post-edges.lua): requests of the shared load kit's 2000 series
+// (as @sluice/loadgen builds them), each edge's with its own `agent` external label. Needs nginx, wrk,
+// and the kit's sink-nginx.conf in KIT (default ../shared/bench). Every process listens on 127.0.0.1
+// and is stopped at the end.
 //
 // Two phases per setup, the setups alternating round by round so that drift in a shared machine's
 // speed hits them alike:
@@ -16,16 +19,17 @@
 //               of a request rather than queueing. The single node is measured behind nginx as well,
 //               so the difference between the two is the cluster's forwarding hop.
 // With SLUICE_BENCH_PROFILE_DIR=DIR every Sluice process runs with --cpu-prof and writes the V8 CPU
-// profiles of all its threads to DIR/one-node, DIR/one-node-3-shards and DIR/cluster-<i> when it is stopped with SIGTERM at
+// profiles of all its threads to DIR/one-node, DIR/one-node-3-shards, DIR/cluster-<i> and DIR/keyed-<i> when it is stopped with SIGTERM at
 // the end (summarise with `node apps/loadgen/bin/loadgen.js profile DIR/cluster-0/*.cpuprofile`).
 // Those profiles sample wall time; with SLUICE_BENCH_PERF_DIR=DIR the last round's throughput phase of
 // each setup is recorded on-CPU by `perf record` instead, into DIR/<setup name>.data
 // (`perf report -i DIR/3-node-cluster-behind-nginx.data --comm MainThread`). SLUICE_BENCH_NODE_OPTIONS adds Node options to
 // every Sluice process. Each round prints CPU per 1000 samples by kind of thread (cpuByThread).
 import { execFile, spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
+import { buildRequest } from '@sluice/loadgen'
 import { startNginx, startRoundRobin } from '../test/lib/nginx.ts'
 import { startSluice } from '../test/lib/peers.ts'
 import { Cleanup, freePort, ROOT, tempDir, waitFor, writeFile } from '../test/lib/process.ts'
@@ -35,6 +39,8 @@ const SECONDS = Number(process.argv[2] ?? 10)
 const ROUNDS = Number(process.argv[3] ?? 3)
 const KIT = resolve(ROOT, process.argv[4] ?? '../shared/bench')
 const SERIES_PER_REQUEST = 2000
+/** Edges in the load: enough that rendezvous hashing gives each of three members a fair share. */
+const EDGES = 24
 const CONFIG = readFileSync(join(ROOT, 'deploy/compose/cluster.alloy'), 'utf8')
 /** The same config with 3 shards in use from the start (and never fewer): see the head of this file. */
 const CONFIG_SPLIT = CONFIG.replace(
@@ -43,6 +49,13 @@ const CONFIG_SPLIT = CONFIG.replace(
 )
 if (CONFIG_SPLIT === CONFIG)
   throw new Error('cluster.alloy has no batch_send_deadline to put min_shards next to')
+/** The same config with series owned by their edge's `agent` label. */
+const CONFIG_KEYED = CONFIG.replace(
+  'forward_to = [prometheus.remote_write.backend.receiver]',
+  'forward_to = [prometheus.remote_write.backend.receiver]\n\n\tclustering {\n\t\tshard_by_labels = ["agent"]\n\t}',
+)
+if (CONFIG_KEYED === CONFIG)
+  throw new Error('cluster.alloy has no forward_to to put a clustering block after')
 const PROFILE_DIR = process.env.SLUICE_BENCH_PROFILE_DIR
 const PERF_DIR = process.env.SLUICE_BENCH_PERF_DIR
 
@@ -119,9 +132,10 @@ function threadKind(main: boolean, comm: string): string {
   return 'other'
 }
 
-async function wrk(url: string, payload: string, args: string[]): Promise<string> {
-  const { stdout } = await run('wrk', [...args, '-s', join(KIT, 'post.lua'), url], {
-    env: { ...process.env, PAYLOAD: payload },
+/** wrk with the edges' requests in `payloads` (a directory, see bench/post-edges.lua). */
+async function wrk(url: string, payloads: string, args: string[]): Promise<string> {
+  const { stdout } = await run('wrk', [...args, '-s', join(ROOT, 'bench/post-edges.lua'), url], {
+    env: { ...process.env, PAYLOAD_DIR: payloads, PAYLOADS: String(EDGES) },
     timeout: (SECONDS + 30) * 1000,
   })
   return stdout
@@ -219,11 +233,16 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
   try {
-    const dir = cleanup.dir(tempDir('bench-cluster'))
-    const payload = join(dir, 'payload.bin')
-    await run(process.execPath, [join(KIT, 'gen-payload.mjs'), payload, String(SERIES_PER_REQUEST), '8'], {
-      cwd: ROOT,
-    })
+    const payload = cleanup.dir(tempDir('bench-cluster'))
+    for (let edge = 0; edge < EDGES; edge++) {
+      const body = buildRequest({
+        first: 0,
+        count: SERIES_PER_REQUEST,
+        timestampMs: Date.now(),
+        externalLabels: [{ name: 'agent', value: `edge-${edge}` }],
+      })
+      writeFileSync(join(payload, `edge-${edge}.bin`), body)
+    }
 
     // The shared sink config, on a port of our own so that other benchmarks can run beside this one.
     const sinkPort = await freePort()
@@ -270,39 +289,45 @@ async function main(): Promise<void> {
     })
     const fixedLb = await startRoundRobin(cleanup, [`127.0.0.1:${fixedPort}`])
 
-    const clusterPorts = [await freePort(), await freePort(), await freePort()]
-    const join3 = `--cluster.join-addresses=${clusterPorts.map((p) => `127.0.0.1:${p}`).join(',')}`
-    const nodes = []
-    for (const [i, clusterPort] of clusterPorts.entries()) {
-      const httpPort = await freePort()
-      nodes.push(
-        await startSluice(cleanup, CONFIG, {
-          httpPort,
-          env: env(httpPort, `cluster-${i}`),
-          args: [
-            '--cluster.enabled',
-            `--cluster.listen-addr=127.0.0.1:${clusterPort}`,
-            `--cluster.node-name=bench-${i}`,
-            join3,
-          ],
-        }),
+    /** Three clustered nodes of `config` and a round-robin in front of them. */
+    const cluster = async (config: string, name: string) => {
+      const clusterPorts = [await freePort(), await freePort(), await freePort()]
+      const join3 = `--cluster.join-addresses=${clusterPorts.map((p) => `127.0.0.1:${p}`).join(',')}`
+      const nodes = []
+      for (const [i, clusterPort] of clusterPorts.entries()) {
+        const httpPort = await freePort()
+        nodes.push(
+          await startSluice(cleanup, config, {
+            httpPort,
+            env: env(httpPort, `${name}-${i}`),
+            args: [
+              '--cluster.enabled',
+              `--cluster.listen-addr=127.0.0.1:${clusterPort}`,
+              `--cluster.node-name=${name}-${i}`,
+              join3,
+            ],
+          }),
+        )
+      }
+      await waitFor(
+        'three ready owners on every node',
+        async () => {
+          for (const n of nodes) {
+            const view = (await (await fetch(`${n.url}/api/v1/cluster`)).json()) as { ownership: unknown[] }
+            if (view.ownership.length !== 3) return undefined
+          }
+          return true
+        },
+        30_000,
       )
+      const lb = await startRoundRobin(
+        cleanup,
+        nodes.map((n) => `127.0.0.1:${n.httpPort}`),
+      )
+      return { nodes, lb }
     }
-    await waitFor(
-      'three ready owners on every node',
-      async () => {
-        for (const n of nodes) {
-          const view = (await (await fetch(`${n.url}/api/v1/cluster`)).json()) as { ownership: unknown[] }
-          if (view.ownership.length !== 3) return undefined
-        }
-        return true
-      },
-      30_000,
-    )
-    const clusterLb = await startRoundRobin(
-      cleanup,
-      nodes.map((n) => `127.0.0.1:${n.httpPort}`),
-    )
+    const { nodes, lb: clusterLb } = await cluster(CONFIG, 'cluster')
+    const { nodes: keyedNodes, lb: keyedLb } = await cluster(CONFIG_KEYED, 'keyed')
 
     const setups: Setup[] = [
       {
@@ -325,6 +350,13 @@ async function main(): Promise<void> {
         latencyUrl: clusterLb.url + path,
         pids: nodes.map((n) => n.proc.child.pid!),
         nodeUrls: nodes.map((n) => n.url),
+      },
+      {
+        name: '3-node cluster, owners by agent label',
+        loadUrl: keyedLb.url + path,
+        latencyUrl: keyedLb.url + path,
+        pids: keyedNodes.map((n) => n.proc.child.pid!),
+        nodeUrls: keyedNodes.map((n) => n.url),
       },
     ]
     // Warm up both (JIT, pools, keep-alive connections to the sink) before anything is counted.
@@ -357,19 +389,23 @@ async function main(): Promise<void> {
     const one = results.get(setups[0]!.name)!
     const fixedShards = results.get(setups[1]!.name)!
     const three = results.get(setups[2]!.name)!
+    const keyed = results.get(setups[3]!.name)!
     const costRatio = median(one.rates) / median(three.rates)
     const fixedRatio = median(fixedShards.rates) / median(three.rates)
+    const keyedRatio = median(one.rates) / median(keyed.rates)
+    const added = (r: { p50: number[]; p99: number[] }): string =>
+      `p50 +${(median(r.p50) - median(one.p50)).toFixed(2)} ms, p99 +${(median(r.p99) - median(one.p99)).toFixed(2)} ms`
     console.log(
       `CPU per sample, cluster / one node: ${costRatio.toFixed(2)}x (goal <= 1.5x; median of ${ROUNDS} rounds)\n` +
         `CPU per sample, cluster / one node splitting every push three ways (3 shards): ${fixedRatio.toFixed(2)}x\n` +
-        `latency added by the cluster (one request at a time, medians): p50 +${(median(three.p50) - median(one.p50)).toFixed(2)} ms, ` +
-        `p99 +${(median(three.p99) - median(one.p99)).toFixed(2)} ms`,
+        `CPU per sample, cluster owning series by agent / one node: ${keyedRatio.toFixed(2)}x\n` +
+        `latency added by the cluster (one request at a time, medians): ${added(three)}; owning by agent: ${added(keyed)}`,
     )
     // A profile is written only on a clean exit, which the cleanup's SIGKILL would not give.
     if (PROFILE_DIR !== undefined) {
-      await Promise.all([single, fixed, ...nodes].map((n) => n.proc.stop('SIGTERM')))
+      await Promise.all([single, fixed, ...nodes, ...keyedNodes].map((n) => n.proc.stop('SIGTERM')))
       console.log(
-        `CPU profiles in ${resolve(PROFILE_DIR)}/{one-node,one-node-3-shards,cluster-0,cluster-1,cluster-2}`,
+        `CPU profiles in ${resolve(PROFILE_DIR)}/{one-node,one-node-3-shards,cluster-<i>,keyed-<i>}`,
       )
     }
   } finally {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { after, describe, test } from 'node:test'
 import { decodeLokiPush, encodeLokiPush, type LokiStream, snappyDecode, snappyEncode } from '@sluice/wire'
-import { startSluice, waitForOwners } from './lib/peers.ts'
+import { startClusterNodes } from './lib/peers.ts'
 import { Cleanup, freePort, waitFor } from './lib/process.ts'
 
 /** One entry as the fake Loki saw it: which node sent it, and the line. */
@@ -81,22 +81,9 @@ describe('three clustered nodes running loki.source.api behind round-robin', () 
 
   test('every stream reaches Loki whole, in push order, and from its owner only', async () => {
     const loki = await startFakeLoki(cleanup)
-    const clusterPorts = [await freePort(), await freePort(), await freePort()]
-    const ingestPorts = [await freePort(), await freePort(), await freePort()]
-    const nodes: Awaited<ReturnType<typeof startSluice>>[] = []
-    for (let i = 0; i < 3; i++) {
-      nodes.push(
-        await startSluice(cleanup, config(ingestPorts[i]!, loki.url, `node-${i}`), {
-          args: [
-            '--cluster.enabled',
-            `--cluster.listen-addr=127.0.0.1:${clusterPorts[i]}`,
-            `--cluster.node-name=node-${i}`,
-            `--cluster.join-addresses=127.0.0.1:${clusterPorts[0]}`,
-          ],
-        }),
-      )
-    }
-    await waitForOwners(nodes, 3)
+    const { nodes, ingestPorts } = await startClusterNodes(cleanup, 3, (i, port) =>
+      config(port, loki.url, `node-${i}`),
+    )
     const pushUrl = (r: number) => `http://127.0.0.1:${ingestPorts[r % 3]}/loki/api/v1/push`
     // A probe through every node, retried while the hand-over that followed the last join settles.
     for (let r = 0; r < 3; r++)

@@ -220,6 +220,38 @@ export function waitForSampleCounts(
   )
 }
 
+/**
+ * `count` clustered Sluice nodes on loopback that join through the first, node `i` running
+ * `configOf(i, ingestPort)` with an ingest port of its own; resolves once every node sees them all as owners.
+ */
+export async function startClusterNodes(
+  cleanup: Cleanup,
+  count: number,
+  configOf: (i: number, ingestPort: number) => string,
+): Promise<{ nodes: Awaited<ReturnType<typeof startSluice>>[]; ingestPorts: number[] }> {
+  const clusterPorts: number[] = []
+  const ingestPorts: number[] = []
+  for (let i = 0; i < count; i++) {
+    clusterPorts.push(await freePort())
+    ingestPorts.push(await freePort())
+  }
+  const nodes: Awaited<ReturnType<typeof startSluice>>[] = []
+  for (let i = 0; i < count; i++) {
+    nodes.push(
+      await startSluice(cleanup, configOf(i, ingestPorts[i]!), {
+        args: [
+          '--cluster.enabled',
+          `--cluster.listen-addr=127.0.0.1:${clusterPorts[i]}`,
+          `--cluster.node-name=node-${i}`,
+          `--cluster.join-addresses=127.0.0.1:${clusterPorts[0]}`,
+        ],
+      }),
+    )
+  }
+  await waitForOwners(nodes, count)
+  return { nodes, ingestPorts }
+}
+
 /** How many ready members (owners) a Sluice node's `/api/v1/cluster` lists. */
 export async function ownersSeenBy(url: string): Promise<number> {
   const view = (await (await fetch(`${url}/api/v1/cluster`)).json()) as { ownership: unknown[] }

@@ -1,4 +1,4 @@
-import { sortLabels } from '@sluice/contracts'
+import { type Label, sortLabels } from '@sluice/contracts'
 import { encodeSeries, type SeriesRecord, snappyEncode } from '@sluice/wire'
 
 /** Metric names cycled through, as `/work/shared/bench/gen-payload.mjs` does. */
@@ -15,8 +15,14 @@ const NAMES = [
  * whose values embed `i`, so distinct numbers are distinct series. It is the series gen-payload.mjs
  * builds at position `i` (seed 0), so payloads from here and from there load a receiver alike.
  */
-export function benchSeries(i: number, labels: number, timestampMs: number): SeriesRecord {
+export function benchSeries(
+  i: number,
+  labels: number,
+  timestampMs: number,
+  externalLabels: readonly Label[] = [],
+): SeriesRecord {
   const set = [
+    ...externalLabels,
     { name: '__name__', value: NAMES[i % NAMES.length]! },
     { name: 'instance', value: `host-${(i * 7) % 500}.example.internal:9100` },
     { name: 'job', value: 'node' },
@@ -35,6 +41,11 @@ export interface RequestShape {
   labels?: number
   /** Timestamp of every sample. */
   timestampMs: number
+  /**
+   * Labels added to every series, as an edge's `external_labels` are: a load of several edges is
+   * requests that differ in these. Names must differ from the series' own. Default none.
+   */
+  externalLabels?: readonly Label[]
 }
 
 /** A snappy-compressed remote-write 1.0 WriteRequest of series `first .. first + count - 1`, one sample each. */
@@ -42,6 +53,6 @@ export function buildRequest(shape: RequestShape): Uint8Array {
   const labels = shape.labels ?? 8
   const records: SeriesRecord[] = []
   for (let i = shape.first; i < shape.first + shape.count; i++)
-    records.push(benchSeries(i, labels, shape.timestampMs))
+    records.push(benchSeries(i, labels, shape.timestampMs, shape.externalLabels))
   return snappyEncode(encodeSeries(records))
 }

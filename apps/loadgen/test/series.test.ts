@@ -46,3 +46,21 @@ test('a request is determined by its shape: same shape, same bytes; labels sorte
     { numRuns: 50 },
   )
 })
+
+test("external labels are added to every series of a request, in sorted place, as an edge's are", () => {
+  const externalLabels = [{ name: 'agent', value: 'edge-3' }]
+  const plain = decode(buildRequest({ first: 0, count: 20, timestampMs: 1 }))
+  const series = decode(buildRequest({ first: 0, count: 20, timestampMs: 1, externalLabels }))
+  series.forEach((s, i) => {
+    const names = s.labels.map((l) => l.name)
+    assert.deepEqual(names, [...names].sort())
+    assert.deepEqual(
+      s.labels.filter((l) => l.name !== 'agent'),
+      plain[i]!.labels,
+    )
+    assert.deepEqual(
+      s.labels.find((l) => l.name === 'agent'),
+      externalLabels[0],
+    )
+  })
+})

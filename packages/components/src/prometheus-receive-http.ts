@@ -27,7 +27,7 @@ interface Args {
     max_label_value_length: number
     max_samples_per_series: number
   }
-  clustering: { enabled: boolean }
+  clustering: { enabled: boolean; shard_by_labels: string[] }
 }
 
 const schema: Schema = {
@@ -63,7 +63,15 @@ const schema: Schema = {
         },
       },
     },
-    clustering: { schema: { attrs: { enabled: { type: 'bool', default: true } } } },
+    // Sluice's own (Alloy has no clustering block here): see docs/cluster.md, "Owning series by key".
+    clustering: {
+      schema: {
+        attrs: {
+          enabled: { type: 'bool', default: true },
+          shard_by_labels: { type: { array: 'string' }, default: [] },
+        },
+      },
+    },
   },
 }
 
@@ -82,8 +90,27 @@ function withDefaults(args: Partial<Args>): Args {
       max_label_value_length: args.limits?.max_label_value_length ?? DEFAULT_WIRE_LIMITS.maxLabelValueBytes,
       max_samples_per_series: args.limits?.max_samples_per_series ?? DEFAULT_WIRE_LIMITS.maxSamplesPerSeries,
     },
-    clustering: { enabled: args.clustering?.enabled ?? true },
+    clustering: {
+      enabled: args.clustering?.enabled ?? true,
+      shard_by_labels: args.clustering?.shard_by_labels ?? [],
+    },
   }
+}
+
+/** The arguments with defaults filled in, or a SLUICE_ERR_CONFIG error for values no push could use. */
+function checkedArgs(id: string, partial: Partial<Args>): Args {
+  const args = withDefaults(partial)
+  for (const name of args.clustering.shard_by_labels) {
+    if (name === '')
+      throw new SluiceError(
+        'SLUICE_ERR_CONFIG',
+        `${id}: clustering.shard_by_labels holds an empty label name`,
+        {
+          status: 400,
+        },
+      )
+  }
+  return args
 }
 
 class UnsupportedMediaError extends SluiceError {
@@ -161,7 +188,7 @@ class ReceiveHttp implements Component<Partial<Args>> {
   }
 
   async update(partial: Partial<Args>): Promise<void> {
-    const args = withDefaults(partial)
+    const args = checkedArgs(this.#ctx.id, partial)
     const receivers = metricsReceivers(this.#ctx.id, args.forward_to)
     const moved =
       args.http.listen_address !== this.#args.http.listen_address ||
@@ -230,6 +257,8 @@ class ReceiveHttp implements Component<Partial<Args>> {
           'no cluster member is ready to own series yet',
           { status: 503 },
         )
+      const keyLabels = this.#args.clustering.shard_by_labels
+      if (keyLabels.length > 0) ownership = { ...ownership, keyLabels }
     }
     const job: PushJob = {
       body,
@@ -275,6 +304,6 @@ export const prometheusReceiveHttp: ComponentDefinition<Partial<Args>, NodeServi
   name: 'prometheus.receive_http',
   args: schema,
   async build(ctx, args) {
-    return new ReceiveHttp(ctx, withDefaults(args))
+    return new ReceiveHttp(ctx, checkedArgs(ctx.id, args))
   },
 }

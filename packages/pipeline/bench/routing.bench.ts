@@ -7,6 +7,8 @@
  * - one node, 3 shards: every series hashed, the push split three ways, three blocks compressed;
  * - cluster member (3 ready members, 1 shard): every series hashed and routed to its owner, three
  *   blocks compressed (one kept, two forwarded);
+ * - the same member owning series by key (`shard_by_labels = ["job"]`, one value in the whole push,
+ *   as when the key is an edge's external label): the push goes whole to one owner, as received;
  * - the stages alone: snappy decode, the split with and without label hashes, and compressing the
  *   whole decoded request once.
  *
@@ -29,7 +31,7 @@ const TABLE = new OwnershipTable(
   [0, 1, 2].map((i) => ({ id: `member-${i}`, name: `node-${i}`, dataUrl: `http://127.0.0.${i + 1}:12345` })),
 ).toPlain()
 
-function job(shards: number, clustered: boolean): PushJob {
+function job(shards: number, clustered: boolean, keyLabels?: string[]): PushJob {
   const plan: StagePlan[] = [{ kind: 'sink', id: 'backend', shards, externalLabels: [], writeRelabel: [] }]
   return {
     body: BODY,
@@ -37,7 +39,7 @@ function job(shards: number, clustered: boolean): PushJob {
     protocol: 'v1',
     limits: LIMITS,
     plan,
-    ...(clustered ? { ownership: { table: TABLE, selfIndex: 0 } } : {}),
+    ...(clustered ? { ownership: { table: TABLE, selfIndex: 0, ...(keyLabels ? { keyLabels } : {}) } } : {}),
   }
 }
 
@@ -46,6 +48,7 @@ const phases: [string, () => unknown][] = [
   ['one node, 1 shard (block stored as received)', () => runner.run(job(1, false))],
   ['one node, 3 shards', () => runner.run(job(3, false))],
   ['cluster member of 3, 1 shard', () => runner.run(job(1, true))],
+  ['member of 3, owners by key (one key a push)', () => runner.run(job(1, true, ['job']))],
   ['stage: snappy decode', () => snappyDecode(BODY, LIMITS.maxDecodedBytes)],
   ['stage: split, no label hashes', () => splitWriteRequest(DECODED, LIMITS, { hashes: false })],
   ['stage: split with label hashes', () => splitWriteRequest(DECODED, LIMITS, { hashes: true })],

@@ -43,6 +43,11 @@ export interface PushOwnership {
   /** `OwnershipTable.toPlain()` of `@sluice/cluster`. */
   table: unknown
   selfIndex: number
+  /**
+   * The labels whose values decide a series' owner (`clustering { shard_by_labels }`); absent or empty:
+   * all of its labels. Every receiver that may see a series must route it by the same labels.
+   */
+  keyLabels?: readonly string[]
 }
 
 /** One remote-write request, as received over HTTP, and what to do with it. */

@@ -2,6 +2,7 @@ import type { Label } from '@sluice/contracts'
 import {
   encodeLabelFields,
   hashLabels,
+  LabelKey,
   LimitError,
   readSeriesLabels,
   rewriteSeriesLabels,
@@ -91,6 +92,9 @@ export class PushRunner {
   /** Where snappy bodies are decoded, reused push after push (see {@link PushRunner.#decode}). */
   #decoded = new Uint8Array(0)
   readonly #memos = new Map<string, SeriesMemo>()
+  /** The key labels of the last keyed push, and their compiled set. */
+  #keyNames = ''
+  #key: LabelKey | null = null
   readonly #maxPlans: number
   readonly #memoEntries: number
 
@@ -121,11 +125,13 @@ export class PushRunner {
       block = null
     }
     const owners = job.ownership === undefined ? null : this.#ownership.lookup(job.ownership.table)
+    const key = this.#labelKey(job.ownership?.keyLabels)
     const destinations: Destination[] = []
     const nodes = this.#compile(job.plan, destinations)
     const direct = directTargets(nodes)
-    const index = splitWriteRequest(buf, job.limits, { hashes: needsHashes(owners, direct) })
-    const run = new Run(buf, block, index, destinations, this.#memo(job.plan), this.#compressor)
+    const hashes = needsHashes(key === null ? owners : null, direct)
+    const index = splitWriteRequest(buf, job.limits, key === null ? { hashes } : { hashes, keyLabels: key })
+    const run = new Run(buf, block, index, key !== null, destinations, this.#memo(job.plan), this.#compressor)
     const selfIndex = job.ownership?.selfIndex ?? -1
     if (direct === null) run.route(owners, selfIndex, nodes)
     else run.routeDirect(owners, selfIndex, direct)
@@ -144,6 +150,17 @@ export class PushRunner {
       this.#decoded = new Uint8Array(Math.min(MAX_REUSED_BYTES, Math.max(length, this.#decoded.length * 2)))
     }
     return snappyDecode(body, max, this.#decoded)
+  }
+
+  /** The compiled key labels of a push routed by key, null for one routed by all labels (or not routed). */
+  #labelKey(names: readonly string[] | undefined): LabelKey | null {
+    if (names === undefined || names.length === 0) return null
+    const joined = names.join('\u0000')
+    if (joined !== this.#keyNames) {
+      this.#keyNames = joined
+      this.#key = new LabelKey(names)
+    }
+    return this.#key
   }
 
   /** Number of relabel rule sets held compiled (bounded by `maxStages`). */
@@ -232,9 +249,10 @@ function directTargets(nodes: Node[]): number[] | null {
 }
 
 /**
- * Whether a push needs its series' label hashes: to find their owners, to spread them over more than
- * one shard, or on the general path (its memo is keyed by them). A single node sending through one
- * shard without relabelling does not, and skips computing them.
+ * Whether a push needs its series' label hashes: to find their owners (`owners`, null when the push is
+ * owned by key: key hashes decide then), to spread them over more than one shard, or on the general
+ * path (its memo is keyed by them). A single node sending through one shard without relabelling does
+ * not, and skips computing them; nor does a member owning series by key on the same plan.
  */
 function needsHashes(owners: OwnerLookup | null, direct: number[] | null): boolean {
   if (owners !== null || direct === null) return true
@@ -261,6 +279,9 @@ class Run {
   /** The snappy block `buf` was decoded from, when it was received as one (see BatchCompressor). */
   readonly block: Uint8Array | null
   readonly index: SeriesIndex
+  /** What decides each series' owner: its key hash (routed by key) or its series hash. */
+  readonly ownerHi: Uint32Array
+  readonly ownerLo: Uint32Array
   readonly destinations: Destination[]
   readonly memo: SeriesMemo
   readonly compressor: BatchCompressor
@@ -282,6 +303,7 @@ class Run {
     buf: Uint8Array,
     block: Uint8Array | null,
     index: SeriesIndex,
+    keyed: boolean,
     destinations: Destination[],
     memo: SeriesMemo,
     compressor: BatchCompressor,
@@ -289,6 +311,8 @@ class Run {
     this.buf = buf
     this.block = block
     this.index = index
+    this.ownerHi = keyed ? index.keyHi : index.hashHi
+    this.ownerLo = keyed ? index.keyLo : index.hashLo
     this.destinations = destinations
     this.memo = memo
     this.compressor = compressor
@@ -300,12 +324,13 @@ class Run {
    * member, -1) stays here: keeping it is safer than refusing a push while the cluster forms.
    */
   route(owners: OwnerLookup | null, selfIndex: number, nodes: Node[]): void {
-    const { buf, memo } = this
+    const { buf, memo, ownerHi, ownerLo } = this
     const { count, starts, ends, hashHi, hashLo, samples } = this.index
     for (let i = 0; i < count; i++) {
       const hi = hashHi[i]!
       const lo = hashLo[i]!
-      this.#slot = owners === null ? 0 : this.#slotOf(owners.ownerIndexOfHash(hi, lo), selfIndex, i)
+      this.#slot =
+        owners === null ? 0 : this.#slotOf(owners.ownerIndexOfHash(ownerHi[i]!, ownerLo[i]!), selfIndex, i)
       const start = starts[i]!
       const end = ends[i]!
       const labelsEnd = labelRegion(buf, start, end)
@@ -353,10 +378,12 @@ class Run {
    * (destination, shard count) pairs, and a series goes to each on the shard of its received hash.
    */
   routeDirect(owners: OwnerLookup | null, selfIndex: number, targets: number[]): void {
-    const { count, starts, ends, hashHi, hashLo, samples } = this.index
+    const { ownerHi, ownerLo } = this
+    const { count, starts, ends, hashLo, samples } = this.index
     for (let i = 0; i < count; i++) {
       const lo = hashLo[i]!
-      this.#slot = owners === null ? 0 : this.#slotOf(owners.ownerIndexOfHash(hashHi[i]!, lo), selfIndex, i)
+      this.#slot =
+        owners === null ? 0 : this.#slotOf(owners.ownerIndexOfHash(ownerHi[i]!, ownerLo[i]!), selfIndex, i)
       for (let t = 0; t < targets.length; t += 2) {
         this.#batch(targets[t]!, lo % targets[t + 1]!).addRange(starts[i]!, ends[i]!, samples[i]!)
       }

@@ -317,6 +317,61 @@ describe('PushRunner', () => {
     assert.deepEqual(sinkKeys(result, 's').sort(), expected.get(1)!.map(relabelled).sort())
   })
 
+  it('owns series by their key labels when the push names them: each key to one member', () => {
+    const table = new OwnershipTable([
+      { id: 'a', name: 'a', dataUrl: 'http://127.0.0.1:1' },
+      { id: 'b', name: 'b', dataUrl: 'http://127.0.0.1:2' },
+      { id: 'c', name: 'c', dataUrl: 'http://127.0.0.1:3' },
+    ])
+    const series = makeSeries(60)
+    const ownerOf = (labels: Label[]) => {
+      const h = hashLabels(labels.filter((l) => l.name === 'job'))
+      return table.ownerIndexOfHash(Number(h >> 32n), Number(h & 0xffffffffn))
+    }
+    const expected = new Map<number, string[]>()
+    for (const s of series)
+      expected.set(ownerOf(s.labels), [...(expected.get(ownerOf(s.labels)) ?? []), key(s.labels)])
+    const result = new PushRunner().run(
+      job(encode(series), [sink('s', 2)], {
+        ownership: { table: table.toPlain(), selfIndex: 0, keyLabels: ['job'] },
+      }),
+    )
+    const got = new Map<number, string[]>([[0, sinkKeys(result, 's')]])
+    for (const r of result.remote)
+      got.set(
+        r.ownerIndex,
+        forwarded(r).flatMap((p) => keys(p.payload)),
+      )
+    for (const [owner, want] of expected) assert.deepEqual((got.get(owner) ?? []).sort(), want.sort())
+    // Within each owner's sink, the shard still comes from the whole series.
+    for (const r of result.remote)
+      for (const p of forwarded(r))
+        for (const s of decode(p.payload).timeseries) assert.equal(lowShard(s.labels, 2), p.shard)
+  })
+
+  it('forwards a push whose series all share a key of another member as the block it arrived in', () => {
+    const table = new OwnershipTable([
+      { id: 'a', name: 'a', dataUrl: 'http://127.0.0.1:1' },
+      { id: 'b', name: 'b', dataUrl: 'http://127.0.0.1:2' },
+    ])
+    const series = makeSeries(30).map((s) => ({ ...s, labels: [...s.labels, { name: 'zone', value: 'eu' }] }))
+    const h = hashLabels([{ name: 'zone', value: 'eu' }])
+    const owner = table.ownerIndexOfHash(Number(h >> 32n), Number(h & 0xffffffffn))
+    const body = snappyEncode(encode(series))
+    const result = new PushRunner().run(
+      job(body, [sink('s')], {
+        encoding: 'snappy',
+        ownership: { table: table.toPlain(), selfIndex: 1 - owner, keyLabels: ['zone'] },
+      }),
+    )
+    assert.equal(result.local.length, 0)
+    assert.equal(result.remote.length, 1)
+    assert.equal(result.remote[0]!.ownerIndex, owner)
+    const parts = decodeForwardBody(result.remote[0]!.payload)
+    assert.equal(parts.length, 1)
+    assert.deepEqual([...parts[0]!.payload], [...body], 'the received block, not compressed again')
+  })
+
   it('converts a remote-write 2.0 request to 1.0 before the plan', () => {
     const series = makeSeries(5, 3)
     const result = new PushRunner().run(job(encodeV2(series), [sink('s')], { protocol: 'v2' }))

@@ -104,6 +104,19 @@ export function hashLabel(
   return seen
 }
 
+/**
+ * Exchanges the running hash's lanes with `state`: a second hash can run beside the first, swapped in
+ * around each of its labels (the splitter's key hash, see key-hash.ts).
+ */
+export function swapLanes(state: Int32Array): void {
+  const a = lanes[0]!
+  const b = lanes[1]!
+  lanes[0] = state[0]!
+  lanes[1] = state[1]!
+  state[0] = a
+  state[1] = b
+}
+
 /** Ends the hash; the result is in {@link hashOut}. */
 export function hashFinish(): void {
   let a = fmix(lanes[0]!)

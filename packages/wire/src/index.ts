@@ -5,6 +5,7 @@
 export { DecodeError, LimitError, type LimitName, SnappyError } from './errors.ts'
 export * from './exposition/index.ts'
 export { hashLabels } from './hash.ts'
+export { LabelKey } from './key-hash.ts'
 export { formatLabelSet, parseLabelSet } from './labelset.ts'
 export { DEFAULT_WIRE_LIMITS, resolveLimits, type WireLimits } from './limits.ts'
 export {

@@ -1,6 +1,7 @@
 import { uninitializedBytes } from './bytes.ts'
 import { DecodeError, LimitError } from './errors.ts'
 import { HI, hashFinish, hashLabel, hashOut, hashReset, LO } from './hash.ts'
+import { KeyHash, type LabelKey } from './key-hash.ts'
 import { resolveLimits, type WireLimits } from './limits.ts'
 import {
   allow,
@@ -45,6 +46,10 @@ export class SeriesIndex {
   readonly hashLo: Uint32Array
   /** Float samples plus native-histogram samples of each series. */
   readonly samples: Uint32Array
+  /** Upper 32 bits of each series' key hash, when the split computed keys (SplitOptions.keyLabels); else empty. */
+  readonly keyHi: Uint32Array
+  /** Lower 32 bits of each series' key hash; else empty. */
+  readonly keyLo: Uint32Array
   /** Number of metadata (field 3) entries. */
   readonly metadataCount: number
   readonly metadataStarts: Uint32Array
@@ -57,6 +62,8 @@ export class SeriesIndex {
     hashHi: Uint32Array,
     hashLo: Uint32Array,
     samples: Uint32Array,
+    keyHi: Uint32Array,
+    keyLo: Uint32Array,
     metadataCount: number,
     metadataStarts: Uint32Array,
     metadataEnds: Uint32Array,
@@ -67,6 +74,8 @@ export class SeriesIndex {
     this.hashHi = hashHi
     this.hashLo = hashLo
     this.samples = samples
+    this.keyHi = keyHi
+    this.keyLo = keyLo
     this.metadataCount = metadataCount
     this.metadataStarts = metadataStarts
     this.metadataEnds = metadataEnds
@@ -124,6 +133,9 @@ const METADATA_TYPES = wireTable([
 let seriesSamples = 0
 /** Whether the walk in progress computes label hashes (see {@link SplitOptions.hashes}). */
 let hashing = true
+/** The key labels of the walk in progress (see {@link SplitOptions.keyLabels}), null when it computes no keys. */
+let keying: LabelKey | null = null
+const keyHash = new KeyHash()
 /** Aligned words over the buffer being walked, when it allows them (see orBytes). */
 let words: Int32Array | null = null
 
@@ -242,6 +254,7 @@ function walkLabel(buf: Uint8Array, view: DataView, pos: number, end: number, li
   if ((visitLabel(buf, view, nameStart, nameEnd, valueStart, valueEnd) & 0x80808080) !== 0) {
     checkUtf8(buf, nameStart, nameEnd, valueStart, valueEnd)
   }
+  if (keying?.has(buf, nameStart, nameEnd)) keyHash.label(buf, view, nameStart, nameEnd, valueStart, valueEnd)
 }
 
 /** Throws unless the name and value of a label (known to hold a non-ASCII byte) are well-formed UTF-8. */
@@ -290,6 +303,7 @@ function walkSeries(buf: Uint8Array, view: DataView, pos: number, end: number, l
   // where the run starts (the length byte of its first label), -1 when none is open.
   let run = -1
   if (hashing) hashReset()
+  if (keying !== null) keyHash.reset(!hashing)
   while (pos < end) {
     const at = pos
     let tag = buf[pos]!
@@ -310,6 +324,8 @@ function walkSeries(buf: Uint8Array, view: DataView, pos: number, end: number, l
           checkUtf8(buf, pos + 3, nameEnd, nameEnd + 2, valueEnd)
         }
       } else if (run === -1) run = pos
+      if (keying !== null && keying.lengths[buf[pos + 2]!] === 1 && keying.has(buf, pos + 3, nameEnd))
+        keyHash.label(buf, view, pos + 3, nameEnd, nameEnd + 2, valueEnd)
       pos = valueEnd
       continue
     }
@@ -381,6 +397,11 @@ export interface SplitOptions {
    * over shards has no use for the hash. Validation is the same either way.
    */
   hashes?: boolean
+  /**
+   * Also compute each series' key hash over these label names (see LabelKey) into `keyHi` and `keyLo`:
+   * what a cluster owning series by key routes on. It costs a look at each label name's length.
+   */
+  keyLabels?: LabelKey
 }
 
 /**
@@ -396,6 +417,7 @@ export function splitWriteRequest(
 ): SeriesIndex {
   const lim = resolveLimits(limits)
   hashing = options.hashes ?? true
+  keying = options.keyLabels ?? null
   words =
     !hashing && (buf.byteOffset & 3) === 0
       ? new Int32Array(buf.buffer, buf.byteOffset, buf.byteLength >>> 2)
@@ -409,6 +431,8 @@ export function splitWriteRequest(
   let his = new Uint32Array(cap)
   let los = new Uint32Array(cap)
   let samples = new Uint32Array(cap)
+  let keyHis = new Uint32Array(keying === null ? 0 : cap)
+  let keyLos = new Uint32Array(keying === null ? 0 : cap)
   let count = 0
   let metaStarts = new Uint32Array(0)
   let metaEnds = new Uint32Array(0)
@@ -434,6 +458,10 @@ export function splitWriteRequest(
         his = grow(his, cap)
         los = grow(los, cap)
         samples = grow(samples, cap)
+        if (keying !== null) {
+          keyHis = grow(keyHis, cap)
+          keyLos = grow(keyLos, cap)
+        }
       }
       starts[count] = fieldStart
       ends[count] = fieldEnd
@@ -442,6 +470,7 @@ export function splitWriteRequest(
         los[count] = hashOut[LO]!
       }
       samples[count] = seriesSamples
+      if (keying !== null) keyHash.finish(keyHis, keyLos, count)
       count++
       pos = fieldEnd
     } else if (tag === 0x1a) {
@@ -468,6 +497,7 @@ export function splitWriteRequest(
   }
   // Not kept past the walk: it would pin the buffer until the next one.
   words = null
+  keying = null
   return new SeriesIndex(
     count,
     starts.subarray(0, count),
@@ -475,6 +505,8 @@ export function splitWriteRequest(
     his.subarray(0, count),
     los.subarray(0, count),
     samples.subarray(0, count),
+    keyHis.subarray(0, keyHis.length === 0 ? 0 : count),
+    keyLos.subarray(0, keyLos.length === 0 ? 0 : count),
     metaCount,
     metaStarts.subarray(0, metaCount),
     metaEnds.subarray(0, metaCount),
