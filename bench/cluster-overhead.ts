@@ -3,7 +3,10 @@
 // second unclustered node keeps 3 remote-write shards in use, so that it hashes, splits and compresses
 // every push three ways as a 3-node cluster does (a single node on 1 shard stores a push as it arrived):
 // what the cluster costs beyond the split itself. A second cluster owns series by key
-// (`clustering { shard_by_labels = ["agent"] }`): every push of one edge belongs to one member.
+// (`clustering { shard_by_labels = ["agent"] }`): every push of one edge belongs to one member. A
+// third runs with routing off (`clustering { enabled = false }`: each node stores what it receives, no
+// order kept across nodes, so no gateway to use): what three gossiping processes cost on this machine
+// before any routing, against which the routed clusters' own cost shows.
 //   npm run bench:cluster                       (= node bench/cluster-overhead.ts [SECONDS] [ROUNDS] [KIT])
 // The load is 24 edges in turn (bench/post-edges.lua): requests of the shared load kit's 2000 series
 // (as @sluice/loadgen builds them), each edge's with its own `agent` external label. Needs nginx, wrk,
@@ -19,7 +22,7 @@
 //               of a request rather than queueing. The single node is measured behind nginx as well,
 //               so the difference between the two is the cluster's forwarding hop.
 // With SLUICE_BENCH_PROFILE_DIR=DIR every Sluice process runs with --cpu-prof and writes the V8 CPU
-// profiles of all its threads to DIR/one-node, DIR/one-node-3-shards, DIR/cluster-<i> and DIR/keyed-<i> when it is stopped with SIGTERM at
+// profiles of all its threads to DIR/one-node, DIR/one-node-3-shards, DIR/cluster-<i>, DIR/keyed-<i> and DIR/unrouted-<i> when it is stopped with SIGTERM at
 // the end (summarise with `node apps/loadgen/bin/loadgen.js profile DIR/cluster-0/*.cpuprofile`).
 // Those profiles sample wall time; with SLUICE_BENCH_PERF_DIR=DIR the last round's throughput phase of
 // each setup is recorded on-CPU by `perf record` instead, into DIR/<setup name>.data
@@ -49,13 +52,17 @@ const CONFIG_SPLIT = CONFIG.replace(
 )
 if (CONFIG_SPLIT === CONFIG)
   throw new Error('cluster.alloy has no batch_send_deadline to put min_shards next to')
-/** The same config with series owned by their edge's `agent` label. */
-const CONFIG_KEYED = CONFIG.replace(
-  'forward_to = [prometheus.remote_write.backend.receiver]',
-  'forward_to = [prometheus.remote_write.backend.receiver]\n\n\tclustering {\n\t\tshard_by_labels = ["agent"]\n\t}',
-)
-if (CONFIG_KEYED === CONFIG)
-  throw new Error('cluster.alloy has no forward_to to put a clustering block after')
+/** The same config with `clustering { <attribute> }` in the receiver. */
+function withClustering(attribute: string): string {
+  const forward = 'forward_to = [prometheus.remote_write.backend.receiver]'
+  if (!CONFIG.includes(forward))
+    throw new Error('cluster.alloy has no forward_to to put a clustering block after')
+  return CONFIG.replace(forward, `${forward}\n\n\tclustering {\n\t\t${attribute}\n\t}`)
+}
+/** Series owned by their edge's `agent` label. */
+const CONFIG_KEYED = withClustering('shard_by_labels = ["agent"]')
+/** No routing: each node keeps what it receives. */
+const CONFIG_UNROUTED = withClustering('enabled = false')
 const PROFILE_DIR = process.env.SLUICE_BENCH_PROFILE_DIR
 const PERF_DIR = process.env.SLUICE_BENCH_PERF_DIR
 
@@ -328,6 +335,7 @@ async function main(): Promise<void> {
     }
     const { nodes, lb: clusterLb } = await cluster(CONFIG, 'cluster')
     const { nodes: keyedNodes, lb: keyedLb } = await cluster(CONFIG_KEYED, 'keyed')
+    const { nodes: unroutedNodes, lb: unroutedLb } = await cluster(CONFIG_UNROUTED, 'unrouted')
 
     const setups: Setup[] = [
       {
@@ -357,6 +365,13 @@ async function main(): Promise<void> {
         latencyUrl: keyedLb.url + path,
         pids: keyedNodes.map((n) => n.proc.child.pid!),
         nodeUrls: keyedNodes.map((n) => n.url),
+      },
+      {
+        name: '3 clustered nodes, routing off',
+        loadUrl: unroutedLb.url + path,
+        latencyUrl: unroutedLb.url + path,
+        pids: unroutedNodes.map((n) => n.proc.child.pid!),
+        nodeUrls: unroutedNodes.map((n) => n.url),
       },
     ]
     // Warm up both (JIT, pools, keep-alive connections to the sink) before anything is counted.
@@ -390,6 +405,7 @@ async function main(): Promise<void> {
     const fixedShards = results.get(setups[1]!.name)!
     const three = results.get(setups[2]!.name)!
     const keyed = results.get(setups[3]!.name)!
+    const unrouted = results.get(setups[4]!.name)!
     const costRatio = median(one.rates) / median(three.rates)
     const fixedRatio = median(fixedShards.rates) / median(three.rates)
     const keyedRatio = median(one.rates) / median(keyed.rates)
@@ -399,13 +415,17 @@ async function main(): Promise<void> {
       `CPU per sample, cluster / one node: ${costRatio.toFixed(2)}x (goal <= 1.5x; median of ${ROUNDS} rounds)\n` +
         `CPU per sample, cluster / one node splitting every push three ways (3 shards): ${fixedRatio.toFixed(2)}x\n` +
         `CPU per sample, cluster owning series by agent / one node: ${keyedRatio.toFixed(2)}x\n` +
+        `CPU per sample, three nodes routing nothing / one node: ${(median(one.rates) / median(unrouted.rates)).toFixed(2)}x ` +
+        `(three processes on this machine); owning by agent / routing nothing: ${(median(unrouted.rates) / median(keyed.rates)).toFixed(2)}x\n` +
         `latency added by the cluster (one request at a time, medians): ${added(three)}; owning by agent: ${added(keyed)}`,
     )
     // A profile is written only on a clean exit, which the cleanup's SIGKILL would not give.
     if (PROFILE_DIR !== undefined) {
-      await Promise.all([single, fixed, ...nodes, ...keyedNodes].map((n) => n.proc.stop('SIGTERM')))
+      await Promise.all(
+        [single, fixed, ...nodes, ...keyedNodes, ...unroutedNodes].map((n) => n.proc.stop('SIGTERM')),
+      )
       console.log(
-        `CPU profiles in ${resolve(PROFILE_DIR)}/{one-node,one-node-3-shards,cluster-<i>,keyed-<i>}`,
+        `CPU profiles in ${resolve(PROFILE_DIR)}/{one-node,one-node-3-shards,cluster-<i>,keyed-<i>,unrouted-<i>}`,
       )
     }
   } finally {
