@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { promisify } from 'node:util'
-import { generateSecret } from '@sluice/cluster'
+import { dataPlaneToken, generateSecret } from '@sluice/cluster'
 import { CLUSTER_CONFIG_PATH, clusterEnv } from './lib/compose.ts'
 import { startRoundRobin } from './lib/nginx.ts'
 import {
@@ -338,6 +338,8 @@ describe('membership as processes: a cluster secret and a network partition', as
   const cleanup = new Cleanup()
   const net = new Partition(process.pid)
   const nodes = new Map<string, { url: string; proc: Proc }>()
+  /** The secret files of the members and of the outsider. */
+  const secrets = { members: '', other: '' }
 
   /** Starts a node in the foreground of `prefix` (empty, or `ip netns exec NS`). */
   async function startNode(
@@ -394,6 +396,8 @@ describe('membership as processes: a cluster secret and a network partition', as
     const dir = cleanup.dir(tempDir('secrets'))
     const secret = writeFile(dir, 'cluster.key', Buffer.from(generateSecret()).toString())
     const otherSecret = writeFile(dir, 'other.key', Buffer.from(generateSecret()).toString())
+    secrets.members = secret
+    secrets.other = otherSecret
     const ports = [await freePort(), await freePort(), await freePort(), await freePort()]
     const addresses = [
       `${net.hostAddr}:${ports[0]}`,
@@ -432,6 +436,20 @@ describe('membership as processes: a cluster secret and a network partition', as
     }
     const seenByC = await namesSeenBy(nodes.get('c')!.url)
     assert.ok(!seenByC?.includes('outsider'))
+
+    // The data plane takes forwards only with the token of the members' secret.
+    const append = (authorization?: string) =>
+      fetch(`${nodes.get('a')!.url}/-/cluster/append`, {
+        method: 'POST',
+        headers: authorization === undefined ? {} : { authorization },
+        body: new Uint8Array([1]),
+      })
+    const bearer = (path: string) => `Bearer ${dataPlaneToken(readFileSync(path))}`
+    assert.equal((await append()).status, 403)
+    assert.equal((await append(bearer(secrets.other))).status, 403)
+    assert.equal((await append(`${bearer(secrets.members)}x`)).status, 403)
+    // Past the token check, refused for what it lacks (the ownership version header).
+    assert.equal((await append(bearer(secrets.members))).status, 400)
   })
 
   test('a node cut off drops out of the other views, and every view converges again once the cut heals', {

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { Cluster, dataPlaneToken, readSecretFile } from '@sluice/cluster'
 import {
@@ -237,7 +238,7 @@ export class Daemon {
   ): Handler {
     return async (req, res) => {
       try {
-        if (this.#token && req.headers.authorization !== `Bearer ${this.#token}`) {
+        if (this.#token && !bearerIs(req.headers.authorization, this.#token)) {
           throw new SluiceError('SLUICE_ERR_FORBIDDEN', 'not a member of this cluster', { status: 403 })
         }
         const component = String(req.headers['x-sluice-component'] ?? '')
@@ -321,4 +322,14 @@ export class Daemon {
     })()
     return this.#stopping
   }
+}
+
+/**
+ * Whether an Authorization header carries `token` as its bearer token. Compared in constant time, so
+ * that how long a refusal takes tells a stranger nothing about how much of a guess was right.
+ */
+function bearerIs(header: string | undefined, token: string): boolean {
+  const got = Buffer.from(header ?? '')
+  const want = Buffer.from(`Bearer ${token}`)
+  return got.length === want.length && timingSafeEqual(got, want)
 }
