@@ -124,11 +124,19 @@ describe('bad input over HTTP', () => {
   before(async () => {
     const backend = await startBackend(cleanup)
     const ingestPort = await freePort()
-    const node = await startSluice(cleanup, gatewayConfig(ingestPort, backend.url))
+    // One worker thread: a bad body must not take the only one down either.
+    const node = await startSluice(cleanup, gatewayConfig(ingestPort, backend.url), {
+      args: ['--pipeline.threads=1'],
+    })
     ingest = `http://127.0.0.1:${ingestPort}/api/v1/metrics/write`
     base = node.url
   })
   after(() => cleanup.run())
+
+  test('the node runs the worker threads --pipeline.threads asks for', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text()
+    assert.match(text, /^sluice_pipeline_threads 1$/m)
+  })
 
   test('every body of the broken-input corpus gets its 4xx and the node stays ready', async () => {
     const corpus = brokenRemoteWriteBodies()

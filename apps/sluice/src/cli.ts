@@ -21,6 +21,7 @@ Commands:
 Flags of run (Alloy's names and defaults):
   --server.http.listen-addr=127.0.0.1:12345   HTTP address for /metrics, /-/ready, /-/reload and the UI
   --storage.path=data-sluice/                 where WALs and component state live
+  --pipeline.threads=N                        decode/relabel worker threads, default: the cores (Sluice's own)
   --cluster.enabled                           join a cluster and share series and targets with it
   --cluster.listen-addr=0.0.0.0:7946          libp2p listen address (Sluice's own flag)
   --cluster.advertise-address=HOST:PORT       address other members dial

@@ -60,7 +60,11 @@ export class Daemon {
     this.#token = token
     collectDefaultMetrics({ register: this.metrics, prefix: 'sluice_process_' })
     this.http = new HttpServers(logger)
-    this.pipeline = new MetricsPipeline({ registry: this.metrics, logger })
+    this.pipeline = new MetricsPipeline({
+      registry: this.metrics,
+      logger,
+      ...(flags.pipelineThreads === undefined ? {} : { threads: flags.pipelineThreads }),
+    })
     const forwarderOptions: ClusterForwarderOptions = {
       backlog: () => nodeBacklog(this.services),
       crashHoldMs: flags.cluster.crashHoldMs,

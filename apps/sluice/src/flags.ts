@@ -6,6 +6,8 @@ export interface RunFlags {
   config: string
   httpListenAddr: string
   storagePath: string
+  /** Worker threads of the pipeline; undefined: the available parallelism (cores, or the cgroup's CPU quota). */
+  pipelineThreads: number | undefined
   cluster: {
     enabled: boolean
     listenAddr: string
@@ -33,6 +35,7 @@ export class FlagError extends SluiceError {
 export const RUN_OPTIONS = {
   'server.http.listen-addr': { type: 'string', default: '127.0.0.1:12345' },
   'storage.path': { type: 'string', default: 'data-sluice/' },
+  'pipeline.threads': { type: 'string' },
   'cluster.enabled': { type: 'boolean', default: false },
   'cluster.listen-addr': { type: 'string', default: '0.0.0.0:7946' },
   'cluster.advertise-address': { type: 'string' },
@@ -68,6 +71,19 @@ function nonNegativeInt(flag: string, text: string): number {
   return n
 }
 
+/** Most pipeline worker threads: beyond this a typo, not a machine. */
+const MAX_PIPELINE_THREADS = 256
+
+function pipelineThreads(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PIPELINE_THREADS)
+    throw new FlagError(
+      `--pipeline.threads: want a whole number from 1 to ${MAX_PIPELINE_THREADS}, got "${text}"`,
+    )
+  return n
+}
+
 export function runFlags(values: Record<string, string | boolean | undefined>, config: string): RunFlags {
   const s = (k: keyof typeof RUN_OPTIONS): string =>
     String(values[k] ?? ('default' in RUN_OPTIONS[k] ? RUN_OPTIONS[k].default : ''))
@@ -78,6 +94,7 @@ export function runFlags(values: Record<string, string | boolean | undefined>, c
     config,
     httpListenAddr: listen,
     storagePath: s('storage.path'),
+    pipelineThreads: pipelineThreads(values['pipeline.threads'] as string | undefined),
     cluster: {
       enabled: values['cluster.enabled'] === true,
       listenAddr: s('cluster.listen-addr'),

@@ -69,3 +69,14 @@ test('--cluster.crash-hold defaults to 30 s and takes a duration, 0s turning the
   assert.equal(runFlags({ 'cluster.crash-hold': '0s' }, 'x.alloy').cluster.crashHoldMs, 0)
   assert.throws(() => runFlags({ 'cluster.crash-hold': 'soon' }, 'x.alloy'), /invalid duration/)
 })
+
+test('--pipeline.threads sizes the worker pool: unset means the available parallelism, else 1 to 256', () => {
+  assert.equal(runFlags({}, 'x.alloy').pipelineThreads, undefined)
+  assert.equal(runFlags({ 'pipeline.threads': '1' }, 'x.alloy').pipelineThreads, 1)
+  assert.equal(runFlags({ 'pipeline.threads': '256' }, 'x.alloy').pipelineThreads, 256)
+  for (const bad of ['0', '257', '1.5', 'two', ''])
+    assert.throws(() => runFlags({ 'pipeline.threads': bad }, 'x.alloy'), {
+      code: 'SLUICE_ERR_FLAG',
+      message: /--pipeline.threads: want a whole number from 1 to 256/,
+    })
+})

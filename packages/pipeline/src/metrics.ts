@@ -14,7 +14,12 @@ export class PipelineMetrics {
   readonly tasks: Counter<'result'>
   readonly duration: Histogram
 
-  constructor(registry: Registry, pool: PoolGauges) {
+  constructor(registry: Registry, pool: PoolGauges, threads: number) {
+    new Gauge({
+      name: 'sluice_pipeline_threads',
+      help: 'Worker threads of the pipeline (--pipeline.threads).',
+      registers: [registry],
+    }).set(threads)
     new Gauge({
       name: 'sluice_pipeline_queue_depth',
       help: 'Pushes waiting for a worker thread.',

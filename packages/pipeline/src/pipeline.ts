@@ -69,10 +69,14 @@ export class MetricsPipeline {
       concurrentTasksPerWorker: 2,
     })
     const pool = this.#pool
-    this.#metrics = new PipelineMetrics(options.registry ?? new Registry(), {
-      queueSize: () => pool.queueSize,
-      utilization: () => pool.utilization,
-    })
+    this.#metrics = new PipelineMetrics(
+      options.registry ?? new Registry(),
+      {
+        queueSize: () => pool.queueSize,
+        utilization: () => pool.utilization,
+      },
+      threads,
+    )
   }
 
   /**

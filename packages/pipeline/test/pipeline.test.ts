@@ -134,8 +134,9 @@ describe('MetricsPipeline', () => {
     assert.equal(err.status, 413)
   })
 
-  it('counts tasks by result and exposes the queue depth and utilization', async () => {
+  it('counts tasks by result and exposes its threads, the queue depth and utilization', async () => {
     const text = await registry.metrics()
+    assert.match(text, /sluice_pipeline_threads 1\n/)
     assert.match(text, /sluice_pipeline_tasks_total\{result="ok"\} [1-9]/)
     assert.match(text, /sluice_pipeline_tasks_total\{result="rejected"\} 5/)
     assert.match(text, /sluice_pipeline_queue_depth 0/)
