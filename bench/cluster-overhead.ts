@@ -13,8 +13,10 @@
 // and the kit's sink-nginx.conf in KIT (default ../shared/bench). Every process listens on 127.0.0.1
 // and is stopped at the end.
 //
-// Two phases per setup, the setups alternating round by round so that drift in a shared machine's
-// speed hits them alike:
+// Each setup is started for its measurement, warmed up for WARM_UP_SECONDS and stopped after it, so that
+// only the setup measured runs (idle nodes of the others took their share of the two vCPUs and weighed
+// on the clusters more than on the single nodes); the setups alternate round by round so that drift in
+// a shared machine's speed hits them alike. Two phases per setup:
 //   throughput: wrk -t2 -c8 for SECONDS; samples accepted (2xx) per CPU-second of the Sluice processes
 //               (worker threads included; the balancer's and the sink's CPU are not counted), the CPU
 //               counted until the nodes' WALs are empty again;
@@ -22,8 +24,8 @@
 //               of a request rather than queueing. The single node is measured behind nginx as well,
 //               so the difference between the two is the cluster's forwarding hop.
 // With SLUICE_BENCH_PROFILE_DIR=DIR every Sluice process runs with --cpu-prof and writes the V8 CPU
-// profiles of all its threads to DIR/one-node, DIR/one-node-3-shards, DIR/cluster-<i>, DIR/keyed-<i> and DIR/unrouted-<i> when it is stopped with SIGTERM at
-// the end (summarise with `node apps/loadgen/bin/loadgen.js profile DIR/cluster-0/*.cpuprofile`).
+// profiles of all its threads to DIR/one-node, DIR/one-node-3-shards, DIR/cluster-<i>, DIR/keyed-<i> and DIR/unrouted-<i> when it is stopped with SIGTERM after
+// each measurement (summarise with `node apps/loadgen/bin/loadgen.js profile DIR/cluster-0/*.cpuprofile`).
 // Those profiles sample wall time; with SLUICE_BENCH_PERF_DIR=DIR the last round's throughput phase of
 // each setup is recorded on-CPU by `perf record` instead, into DIR/<setup name>.data
 // (`perf report -i DIR/3-node-cluster-behind-nginx.data --comm MainThread`). SLUICE_BENCH_NODE_OPTIONS adds Node options to
@@ -35,13 +37,15 @@ import { promisify } from 'node:util'
 import { buildRequest } from '@sluice/loadgen'
 import { startNginx, startRoundRobin } from '../test/lib/nginx.ts'
 import { startSluice } from '../test/lib/peers.ts'
-import { Cleanup, freePort, ROOT, tempDir, waitFor, writeFile } from '../test/lib/process.ts'
+import { Cleanup, freePort, type Proc, ROOT, tempDir, waitFor, writeFile } from '../test/lib/process.ts'
 
 const run = promisify(execFile)
 const SECONDS = Number(process.argv[2] ?? 10)
 const ROUNDS = Number(process.argv[3] ?? 3)
 const KIT = resolve(ROOT, process.argv[4] ?? '../shared/bench')
 const SERIES_PER_REQUEST = 2000
+/** Load before each measurement, on nodes just started. */
+const WARM_UP_SECONDS = 4
 /** Edges in the load: enough that rendezvous hashing gives each of three members a fair share. */
 const EDGES = 24
 const CONFIG = readFileSync(join(ROOT, 'deploy/compose/cluster.alloy'), 'utf8')
@@ -66,8 +70,14 @@ const CONFIG_UNROUTED = withClustering('enabled = false')
 const PROFILE_DIR = process.env.SLUICE_BENCH_PROFILE_DIR
 const PERF_DIR = process.env.SLUICE_BENCH_PERF_DIR
 
-interface Setup {
+/** A setup of the comparison, started anew for each of its measurements. */
+interface SetupSpec {
   name: string
+  start: () => Promise<Setup>
+}
+
+/** A running setup. */
+interface Setup {
   /** Where wrk sends the throughput load. */
   loadUrl: string
   /** Where wrk sends the latency probe (through nginx for both setups). */
@@ -75,6 +85,8 @@ interface Setup {
   pids: number[]
   /** The nodes' own URLs, whose `/metrics` tell what their WALs still hold. */
   nodeUrls: string[]
+  /** Its processes (nodes and balancer), stopped after its measurement. */
+  procs: Proc[]
 }
 
 interface Result {
@@ -283,21 +295,21 @@ async function main(): Promise<void> {
     }
     const path = '/api/v1/metrics/write'
 
-    const singlePort = await freePort()
-    const single = await startSluice(cleanup, CONFIG, {
-      httpPort: singlePort,
-      env: env(singlePort, 'one-node'),
-    })
-    const singleLb = await startRoundRobin(cleanup, [`127.0.0.1:${singlePort}`])
-    const fixedPort = await freePort()
-    const fixed = await startSluice(cleanup, CONFIG_SPLIT, {
-      httpPort: fixedPort,
-      env: env(fixedPort, 'one-node-3-shards'),
-    })
-    const fixedLb = await startRoundRobin(cleanup, [`127.0.0.1:${fixedPort}`])
-
+    /** One unclustered node of `config`, behind its own nginx for the latency probe. */
+    const single = async (config: string, name: string): Promise<Setup> => {
+      const port = await freePort()
+      const node = await startSluice(cleanup, config, { httpPort: port, env: env(port, name) })
+      const lb = await startRoundRobin(cleanup, [`127.0.0.1:${port}`])
+      return {
+        loadUrl: node.url + path,
+        latencyUrl: lb.url + path,
+        pids: [node.proc.child.pid!],
+        nodeUrls: [node.url],
+        procs: [node.proc, lb.proc],
+      }
+    }
     /** Three clustered nodes of `config` and a round-robin in front of them. */
-    const cluster = async (config: string, name: string) => {
+    const cluster = async (config: string, name: string): Promise<Setup> => {
       const clusterPorts = [await freePort(), await freePort(), await freePort()]
       const join3 = `--cluster.join-addresses=${clusterPorts.map((p) => `127.0.0.1:${p}`).join(',')}`
       const nodes = []
@@ -331,68 +343,45 @@ async function main(): Promise<void> {
         cleanup,
         nodes.map((n) => `127.0.0.1:${n.httpPort}`),
       )
-      return { nodes, lb }
-    }
-    const { nodes, lb: clusterLb } = await cluster(CONFIG, 'cluster')
-    const { nodes: keyedNodes, lb: keyedLb } = await cluster(CONFIG_KEYED, 'keyed')
-    const { nodes: unroutedNodes, lb: unroutedLb } = await cluster(CONFIG_UNROUTED, 'unrouted')
-
-    const setups: Setup[] = [
-      {
-        name: 'one node',
-        loadUrl: single.url + path,
-        latencyUrl: singleLb.url + path,
-        pids: [single.proc.child.pid!],
-        nodeUrls: [single.url],
-      },
-      {
-        name: 'one node, 3 shards',
-        loadUrl: fixed.url + path,
-        latencyUrl: fixedLb.url + path,
-        pids: [fixed.proc.child.pid!],
-        nodeUrls: [fixed.url],
-      },
-      {
-        name: '3-node cluster behind nginx',
-        loadUrl: clusterLb.url + path,
-        latencyUrl: clusterLb.url + path,
+      return {
+        loadUrl: lb.url + path,
+        latencyUrl: lb.url + path,
         pids: nodes.map((n) => n.proc.child.pid!),
         nodeUrls: nodes.map((n) => n.url),
-      },
-      {
-        name: '3-node cluster, owners by agent label',
-        loadUrl: keyedLb.url + path,
-        latencyUrl: keyedLb.url + path,
-        pids: keyedNodes.map((n) => n.proc.child.pid!),
-        nodeUrls: keyedNodes.map((n) => n.url),
-      },
-      {
-        name: '3 clustered nodes, routing off',
-        loadUrl: unroutedLb.url + path,
-        latencyUrl: unroutedLb.url + path,
-        pids: unroutedNodes.map((n) => n.proc.child.pid!),
-        nodeUrls: unroutedNodes.map((n) => n.url),
-      },
+        procs: [...nodes.map((n) => n.proc), lb.proc],
+      }
+    }
+
+    const setups: SetupSpec[] = [
+      { name: 'one node', start: () => single(CONFIG, 'one-node') },
+      { name: 'one node, 3 shards', start: () => single(CONFIG_SPLIT, 'one-node-3-shards') },
+      { name: '3-node cluster behind nginx', start: () => cluster(CONFIG, 'cluster') },
+      { name: '3-node cluster, owners by agent label', start: () => cluster(CONFIG_KEYED, 'keyed') },
+      { name: '3 clustered nodes, routing off', start: () => cluster(CONFIG_UNROUTED, 'unrouted') },
     ]
-    // Warm up both (JIT, pools, keep-alive connections to the sink) before anything is counted.
-    for (const s of setups) await wrk(s.loadUrl, payload, ['-t1', '-c4', '-d2s'])
 
     const results = new Map<string, { rates: number[]; p50: number[]; p99: number[] }>()
     for (const s of setups) results.set(s.name, { rates: [], p50: [], p99: [] })
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const s of setups) {
+      for (const spec of setups) {
+        // Only the setup measured runs: idle nodes of the others would take their share of two vCPUs.
+        const s = await spec.start()
+        // Warm up (JIT, pools, keep-alive connections to the sink) before anything is counted.
+        await wrk(s.loadUrl, payload, ['-t2', '-c8', `-d${WARM_UP_SECONDS}s`])
         const perfFile =
           PERF_DIR !== undefined && round === ROUNDS
-            ? join(resolve(PERF_DIR), `${s.name.replaceAll(/[^a-z0-9]+/g, '-')}.data`)
+            ? join(resolve(PERF_DIR), `${spec.name.replaceAll(/[^a-z0-9]+/g, '-')}.data`)
             : undefined
         const t = await throughput(s, payload, perfFile)
         const l = await latency(s, payload)
-        const r = results.get(s.name)!
+        // A V8 profile is written only on a clean exit; otherwise nothing is left to wait for.
+        for (const proc of s.procs) await proc.stop(PROFILE_DIR === undefined ? 'SIGKILL' : 'SIGTERM')
+        const r = results.get(spec.name)!
         r.rates.push(t.samplesPerCpuS)
         r.p50.push(l.p50)
         r.p99.push(l.p99)
         console.log(
-          `round ${round} ${s.name}: samples_per_s=${t.samplesPerS.toFixed(0)} cpu_s=${t.cpuS.toFixed(2)} ` +
+          `round ${round} ${spec.name}: samples_per_s=${t.samplesPerS.toFixed(0)} cpu_s=${t.cpuS.toFixed(2)} ` +
             `samples_per_cpu_s=${t.samplesPerCpuS.toFixed(0)} non2xx=${t.non2xx} p50=${l.p50.toFixed(2)}ms p99=${l.p99.toFixed(2)}ms`,
         )
         // CPU microseconds per thousand samples, by kind of thread: where a difference between the setups lies.
@@ -419,15 +408,10 @@ async function main(): Promise<void> {
         `(three processes on this machine); owning by agent / routing nothing: ${(median(unrouted.rates) / median(keyed.rates)).toFixed(2)}x\n` +
         `latency added by the cluster (one request at a time, medians): ${added(three)}; owning by agent: ${added(keyed)}`,
     )
-    // A profile is written only on a clean exit, which the cleanup's SIGKILL would not give.
-    if (PROFILE_DIR !== undefined) {
-      await Promise.all(
-        [single, fixed, ...nodes, ...keyedNodes, ...unroutedNodes].map((n) => n.proc.stop('SIGTERM')),
-      )
+    if (PROFILE_DIR !== undefined)
       console.log(
         `CPU profiles in ${resolve(PROFILE_DIR)}/{one-node,one-node-3-shards,cluster-<i>,keyed-<i>,unrouted-<i>}`,
       )
-    }
   } finally {
     await cleanup.run()
   }
