@@ -100,15 +100,9 @@ function withDefaults(args: Partial<Args>): Args {
 /** The arguments with defaults filled in, or a SLUICE_ERR_CONFIG error for values no push could use. */
 function checkedArgs(id: string, partial: Partial<Args>): Args {
   const args = withDefaults(partial)
-  for (const name of args.clustering.shard_by_labels) {
-    if (name === '')
-      throw new SluiceError(
-        'SLUICE_ERR_CONFIG',
-        `${id}: clustering.shard_by_labels holds an empty label name`,
-        {
-          status: 400,
-        },
-      )
+  if (args.clustering.shard_by_labels.includes('')) {
+    const message = `${id}: clustering.shard_by_labels holds an empty label name`
+    throw new SluiceError('SLUICE_ERR_CONFIG', message, { status: 400 })
   }
   return args
 }
