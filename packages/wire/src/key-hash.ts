@@ -40,23 +40,17 @@ export class LabelKey {
 }
 
 /**
- * The key hash of the series being walked, on the function of hash.ts. When the splitter computes no
- * series hash (`alone`), the key uses hash.ts's running lanes directly; otherwise the series hash
- * keeps them, and each key label is fed by swapping this hash's lanes in and out around it (key labels
- * are one or two of a series' labels, so the swaps cost little).
+ * The key hash of the series being walked, on the function of hash.ts, run beside the splitter's series
+ * hash: that one keeps hash.ts's running lanes, and each key label is fed by swapping this hash's lanes
+ * in and out around it (key labels are one or two of a series' labels, so the swaps cost little).
  */
 export class KeyHash {
   readonly #lanes = new Int32Array(2)
-  #alone = true
 
-  reset(alone: boolean): void {
-    this.#alone = alone
-    if (alone) hashReset()
-    else {
-      swapLanes(this.#lanes)
-      hashReset()
-      swapLanes(this.#lanes)
-    }
+  reset(): void {
+    swapLanes(this.#lanes)
+    hashReset()
+    swapLanes(this.#lanes)
   }
 
   label(
@@ -67,23 +61,13 @@ export class KeyHash {
     valueStart: number,
     valueEnd: number,
   ): void {
-    if (this.#alone) {
-      hashLabel(buf, view, nameStart, nameEnd, valueStart, valueEnd)
-      return
-    }
     swapLanes(this.#lanes)
     hashLabel(buf, view, nameStart, nameEnd, valueStart, valueEnd)
     swapLanes(this.#lanes)
   }
 
-  /** Ends the key hash into `hi[i]`, `lo[i]`, leaving a series hash's lanes and result as they were. */
+  /** Ends the key hash into `hi[i]`, `lo[i]`, leaving the series hash's lanes and result as they were. */
   finish(hi: Uint32Array, lo: Uint32Array, i: number): void {
-    if (this.#alone) {
-      hashFinish()
-      hi[i] = hashOut[HI]!
-      lo[i] = hashOut[LO]!
-      return
-    }
     const outHi = hashOut[HI]!
     const outLo = hashOut[LO]!
     swapLanes(this.#lanes)

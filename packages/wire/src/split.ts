@@ -303,7 +303,7 @@ function walkSeries(buf: Uint8Array, view: DataView, pos: number, end: number, l
   // where the run starts (the length byte of its first label), -1 when none is open.
   let run = -1
   if (hashing) hashReset()
-  if (keying !== null) keyHash.reset(!hashing)
+  if (keying !== null) keyHash.reset()
   while (pos < end) {
     const at = pos
     let tag = buf[pos]!
